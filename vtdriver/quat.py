@@ -1,0 +1,162 @@
+"""Vectorised quaternion and rotation helpers. Quaternions are (x, y, z, w) arrays, the order
+Unity and the VMC protocol use. Every function accepts stacked inputs (..., 4) / (..., 3, 3)
+and never modifies its arguments.
+
+The formulas are plain rotation algebra and do not depend on handedness: a rotation matrix
+built from Unity-frame vectors converts to the quaternion Unity expects.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+IDENTITY = np.array([0.0, 0.0, 0.0, 1.0])
+_EPS = 1e-9
+
+
+def normalize(v: np.ndarray, fallback: np.ndarray | None = None) -> np.ndarray:
+    """Unit vectors along the last axis. Zero or non-finite vectors become ``fallback``
+    (default: the x axis for 3-vectors, identity for quaternions)."""
+    v = np.asarray(v, dtype=float)
+    norm = np.linalg.norm(v, axis=-1, keepdims=True)
+    bad = ~np.isfinite(norm) | (norm < _EPS)
+    out = v / np.where(bad, 1.0, norm)
+    if np.any(bad):
+        if fallback is None:
+            fallback = IDENTITY if v.shape[-1] == 4 else np.eye(v.shape[-1])[0]
+        out = np.where(bad, np.broadcast_to(fallback, out.shape), out)
+    return out
+
+
+def multiply(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Hamilton product a*b: apply b first, then a."""
+    ax, ay, az, aw = np.moveaxis(np.asarray(a, dtype=float), -1, 0)
+    bx, by, bz, bw = np.moveaxis(np.asarray(b, dtype=float), -1, 0)
+    return np.stack(
+        (
+            aw * bx + ax * bw + ay * bz - az * by,
+            aw * by - ax * bz + ay * bw + az * bx,
+            aw * bz + ax * by - ay * bx + az * bw,
+            aw * bw - ax * bx - ay * by - az * bz,
+        ),
+        axis=-1,
+    )
+
+
+def conjugate(q: np.ndarray) -> np.ndarray:
+    q = np.asarray(q, dtype=float)
+    return np.concatenate((-q[..., :3], q[..., 3:]), axis=-1)
+
+
+def rotate(q: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Rotate vectors v (..., 3) by unit quaternions q (..., 4)."""
+    q = np.asarray(q, dtype=float)
+    v = np.asarray(v, dtype=float)
+    u, w = q[..., :3], q[..., 3:]
+    t = 2.0 * np.cross(u, v)
+    return v + w * t + np.cross(u, t)
+
+
+def to_matrix(q: np.ndarray) -> np.ndarray:
+    x, y, z, w = np.moveaxis(normalize(q), -1, 0)
+    return np.stack(
+        (
+            np.stack((1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)), -1),
+            np.stack((2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)), -1),
+            np.stack((2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)), -1),
+        ),
+        axis=-2,
+    )
+
+
+def from_matrix(m: np.ndarray) -> np.ndarray:
+    """Rotation matrices (..., 3, 3) to unit quaternions with w >= 0. Uses the numerically
+    stable branch (largest diagonal term) for every element at once."""
+    m = np.asarray(m, dtype=float)
+    m00, m11, m22 = m[..., 0, 0], m[..., 1, 1], m[..., 2, 2]
+    trace = m00 + m11 + m22
+    candidates = np.stack(
+        (
+            np.stack((1 + m00 - m11 - m22, m[..., 0, 1] + m[..., 1, 0], m[..., 0, 2] + m[..., 2, 0], m[..., 2, 1] - m[..., 1, 2]), -1),
+            np.stack((m[..., 0, 1] + m[..., 1, 0], 1 - m00 + m11 - m22, m[..., 1, 2] + m[..., 2, 1], m[..., 0, 2] - m[..., 2, 0]), -1),
+            np.stack((m[..., 0, 2] + m[..., 2, 0], m[..., 1, 2] + m[..., 2, 1], 1 - m00 - m11 + m22, m[..., 1, 0] - m[..., 0, 1]), -1),
+            np.stack((m[..., 2, 1] - m[..., 1, 2], m[..., 0, 2] - m[..., 2, 0], m[..., 1, 0] - m[..., 0, 1], 1 + trace), -1),
+        ),
+        axis=-2,
+    )
+    choice = np.argmax(np.stack((m00, m11, m22, trace), -1), axis=-1)
+    q = np.take_along_axis(candidates, choice[..., None, None], axis=-2)[..., 0, :]
+    q = normalize(q)
+    return np.where(q[..., 3:] < 0, -q, q)
+
+
+def from_axis_angle(axis: np.ndarray, angle: np.ndarray | float) -> np.ndarray:
+    axis = normalize(axis)
+    half = 0.5 * np.asarray(angle, dtype=float)[..., None]
+    return np.concatenate((axis * np.sin(half), np.cos(half)), axis=-1)
+
+
+def from_two_vectors(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Shortest-arc rotation taking direction a onto direction b. Opposite vectors rotate
+    half a turn about an axis perpendicular to a."""
+    a = normalize(a)
+    b = normalize(b)
+    cross = np.cross(a, b)
+    dot = np.sum(a * b, axis=-1, keepdims=True)
+    q = np.concatenate((cross, 1.0 + dot), axis=-1)
+    opposite = (1.0 + dot)[..., 0] < 1e-6
+    if np.any(opposite):
+        helper = np.where(np.abs(a[..., :1]) < 0.9, np.array([1.0, 0, 0]), np.array([0, 1.0, 0]))
+        perp = normalize(np.cross(a, helper))
+        half_turn = np.concatenate((perp, np.zeros(perp.shape[:-1] + (1,))), axis=-1)
+        q = np.where(opposite[..., None], half_turn, q)
+    return normalize(q)
+
+
+def basis(primary: np.ndarray, secondary: np.ndarray, primary_axis: int, secondary_axis: int) -> np.ndarray:
+    """Rotation matrix whose column ``primary_axis`` is along ``primary`` and whose column
+    ``secondary_axis`` is ``secondary`` made orthogonal to it (Gram-Schmidt). The remaining
+    column completes a proper rotation (det = +1)."""
+    p = normalize(primary)
+    s = np.asarray(secondary, dtype=float) - np.sum(np.asarray(secondary, dtype=float) * p, -1, keepdims=True) * p
+    fallback_dir = np.eye(3)[(primary_axis + 1) % 3]
+    s = normalize(s, fallback=fallback_dir)
+    cols = [None, None, None]
+    cols[primary_axis] = p
+    cols[secondary_axis] = s
+    third = 3 - primary_axis - secondary_axis
+    # x = y cross z, y = z cross x, z = x cross y for a right-handed basis of a proper rotation.
+    a, b = cols[(third + 1) % 3], cols[(third + 2) % 3]
+    cols[third] = np.cross(a, b)
+    return np.stack(cols, axis=-1)
+
+
+def slerp(a: np.ndarray, b: np.ndarray, t: np.ndarray | float) -> np.ndarray:
+    a = normalize(a)
+    b = normalize(b)
+    dot = np.sum(a * b, axis=-1, keepdims=True)
+    b = np.where(dot < 0, -b, b)
+    dot = np.abs(dot)
+    t = np.asarray(t, dtype=float)
+    if t.ndim:
+        t = t[..., None]
+    theta = np.arccos(np.clip(dot, -1.0, 1.0))
+    sin_theta = np.sin(theta)
+    small = sin_theta < 1e-6
+    safe = np.where(small, 1.0, sin_theta)
+    wa = np.where(small, 1.0 - t, np.sin((1.0 - t) * theta) / safe)
+    wb = np.where(small, t, np.sin(t * theta) / safe)
+    return normalize(wa * a + wb * b)
+
+
+def angle_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Angle in radians of the rotation a^-1 * b."""
+    # atan2 of the relative rotation's parts stays accurate near zero, where arccos does not.
+    rel = multiply(conjugate(normalize(a)), normalize(b))
+    return 2.0 * np.arctan2(np.linalg.norm(rel[..., :3], axis=-1), np.abs(rel[..., 3]))
+
+
+def vector_angle(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Angle in radians between direction vectors (robust near 0 and pi)."""
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    return np.arctan2(np.linalg.norm(np.cross(a, b), axis=-1), np.sum(a * b, axis=-1))
