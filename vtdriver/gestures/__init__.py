@@ -1,0 +1,1 @@
+"""gestures stage of the vtdriver pipeline."""

@@ -1,0 +1,1 @@
+"""outputs stage of the vtdriver pipeline."""

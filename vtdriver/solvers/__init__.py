@@ -1,0 +1,1 @@
+"""solvers stage of the vtdriver pipeline."""
