@@ -1,0 +1,1 @@
+"""vtdriver test suite (a package so tests can share helpers as tests.<module>)."""
