@@ -1,0 +1,257 @@
+"""Streaming smoothing of landmark and weight streams, and graceful handling of tracking loss.
+
+- ``SavitzkyGolayStream``: a causal Savitzky-Golay filter on whole arrays (any shape, e.g.
+  (33, 3) landmarks or a vector of 52 blendshape weights). Each output fits a polynomial of
+  degree ``polyorder`` by least squares to the last ``window`` samples *at their true
+  timestamps* and evaluates it ``lag_frames`` samples back from the newest one. With uniform
+  timestamps the weights equal ``scipy.signal.savgol_coeffs(window, polyorder,
+  pos=window - 1 - lag_frames, use="dot")``; with dropped or jittery frames the fit still sees
+  the real sample times, so a constant velocity stays a straight line.
+- ``LandmarkSmoother``: one per tracked part; smooths the x, y, z columns and passes any further
+  column (visibility) through unchanged.
+- ``HoldThenEase``: what a part does while it is not tracked: hold, then ease to rest, and
+  blend back in when tracking returns.
+
+Why causal SG rather than a one-euro or exponential filter: a polynomial fit of degree >= 1
+follows a constant velocity with zero lag, so smoothing does not make the avatar trail the
+streamer; ``lag_frames`` buys extra smoothness explicitly, one frame of latency at a time.
+"""
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from vtdriver import quat
+from vtdriver.settings import setting
+
+
+@dataclass(frozen=True)
+class SmoothingSettings:
+    """One part's smoothing (the lead wires one table per part: body, hands, face)."""
+
+    window: int = setting(9, "samples in the Savitzky-Golay fit (odd); 1 turns smoothing off", min=1)
+    polyorder: int = setting(1, "degree of the fitted polynomial; >= 1 follows constant velocity with no lag", min=0)
+    lag_frames: int = setting(0, "evaluate the fit this many frames back: more smoothing, more latency", min=0)
+    max_gap_seconds: float = setting(0.25, "a longer gap between samples restarts the filter instead of bridging it", min=0, min_exclusive=True)
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise ValueError naming the offending key; the config loader reports it as is."""
+        for key in ("window", "polyorder", "lag_frames"):
+            value = getattr(self, key)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                raise ValueError(f"{key} must be an integer, got {value!r}")
+        if self.window < 1 or self.window % 2 == 0:
+            raise ValueError(f"window must be an odd number >= 1, got {self.window}")
+        if self.polyorder < 0:
+            raise ValueError(f"polyorder must be >= 0, got {self.polyorder}")
+        if self.polyorder >= self.window:
+            raise ValueError(f"polyorder ({self.polyorder}) must be smaller than window ({self.window})")
+        if not 0 <= self.lag_frames < self.window:
+            raise ValueError(f"lag_frames must be in [0, window - 1] = [0, {self.window - 1}], got {self.lag_frames}")
+        if not (np.isfinite(self.max_gap_seconds) and self.max_gap_seconds > 0):
+            raise ValueError(f"max_gap_seconds must be a positive number, got {self.max_gap_seconds}")
+
+
+def savgol_weights(times: np.ndarray, polyorder: int, eval_index: int) -> np.ndarray:
+    """Least-squares polynomial weights: ``weights @ samples`` is the degree-``polyorder`` fit
+    through (times, samples) evaluated at ``times[eval_index]``. The degree is capped at
+    len(times) - 1, so a short history is still fitted exactly."""
+    times = np.asarray(times, dtype=float)
+    degree = min(polyorder, len(times) - 1)
+    offsets = times - times[eval_index]
+    # Scaling by the span keeps the Vandermonde matrix well conditioned whatever the frame rate.
+    span = float(np.ptp(times))
+    scaled = offsets / span if span > 0 else offsets
+    vandermonde = scaled[:, None] ** np.arange(degree + 1)[None, :]
+    # Row 0 of the pseudo-inverse maps samples to the constant coefficient, i.e. the fit's
+    # value at the evaluation time (where the scaled offset is zero).
+    return np.linalg.pinv(vandermonde)[0]
+
+
+class SavitzkyGolayStream:
+    """Causal SG filter over arrays of a fixed shape. Feed one sample per frame with its time;
+    ``None`` (part not tracked) resets it, as does a time gap above ``max_gap_seconds``, a
+    time going backwards or a change of shape: the filter never bridges a gap."""
+
+    def __init__(self, settings: SmoothingSettings):
+        settings.validate()
+        self._settings = settings
+        self._times: deque[float] = deque(maxlen=settings.window)
+        self._samples: deque[np.ndarray] = deque(maxlen=settings.window)
+
+    @property
+    def settings(self) -> SmoothingSettings:
+        return self._settings
+
+    def reset(self) -> None:
+        self._times.clear()
+        self._samples.clear()
+
+    def __len__(self) -> int:
+        return len(self._times)
+
+    def update(self, sample: np.ndarray | None, t: float) -> np.ndarray | None:
+        """The smoothed value for this frame (a new array), or None when ``sample`` is None.
+
+        Non-finite entries are replaced by the newest finite value of the same entry in the
+        history; with no history to borrow from the sample counts as a drop-out (None)."""
+        if sample is None or not np.isfinite(t):
+            self.reset()
+            return None
+        sample = np.array(sample, dtype=float)  # our own copy: the history must not alias the caller
+        if self._times and (
+            t - self._times[-1] > self._settings.max_gap_seconds
+            or t <= self._times[-1]
+            or sample.shape != self._samples[-1].shape
+        ):
+            self.reset()
+        bad = ~np.isfinite(sample)
+        if np.any(bad):
+            if not self._samples:
+                return None
+            sample[bad] = self._samples[-1][bad]
+        self._times.append(float(t))
+        self._samples.append(sample)
+        count = len(self._times)
+        eval_index = max(count - 1 - self._settings.lag_frames, 0)
+        weights = savgol_weights(np.fromiter(self._times, float, count), self._settings.polyorder, eval_index)
+        stacked = np.stack(tuple(self._samples))
+        return np.tensordot(weights, stacked, axes=1)
+
+
+class LandmarkSmoother:
+    """Per-part landmark smoothing. ``points`` is (N, 3) or (N, 4); only x, y, z are smoothed.
+    The visibility column passes through unsmoothed: it is a confidence, not a position, and a
+    polynomial fit could push it outside [0, 1]."""
+
+    def __init__(self, settings: SmoothingSettings):
+        self._filter = SavitzkyGolayStream(settings)
+
+    def reset(self) -> None:
+        self._filter.reset()
+
+    def smooth(self, points: np.ndarray | None, t: float) -> np.ndarray | None:
+        if points is None:
+            self._filter.reset()
+            return None
+        points = np.asarray(points, dtype=float)
+        smoothed_xyz = self._filter.update(points[..., :3], t)
+        if smoothed_xyz is None:
+            return None
+        out = np.array(points, dtype=float)
+        out[..., :3] = smoothed_xyz
+        return out
+
+
+def smoothstep(x: np.ndarray | float) -> np.ndarray | float:
+    """0 -> 0, 1 -> 1 with zero slope at both ends, so eases start and stop without a kick."""
+    x = np.clip(x, 0.0, 1.0)
+    return x * x * (3.0 - 2.0 * x)
+
+
+def lerp(a: np.ndarray | float, b: np.ndarray | float, w: float) -> np.ndarray:
+    """Linear mix for ``HoldThenEase`` on positions or blendshape weights."""
+    return (1.0 - w) * np.asarray(a, dtype=float) + w * np.asarray(b, dtype=float)
+
+
+Mix = Callable[[np.ndarray, np.ndarray, float], np.ndarray]
+
+
+class HoldThenEase:
+    """Tracking-loss behaviour for one part, on a dict of values (by default quaternions).
+
+    ``update(values, t)`` with a dict while the part is tracked, ``None`` while it is lost:
+    - lost: hold the last output for ``hold_seconds``, then ease to ``rest`` over
+      ``ease_seconds`` (smoothstep, so the ease starts and ends gently);
+    - tracked again (or tracked for the first time): blend from whatever was shown to the
+      tracked values over ``blend_in_seconds`` (default ``ease_seconds``).
+    Keys missing from ``rest`` rest at ``default_rest`` (identity quaternion). ``mix`` is
+    ``quat.slerp`` for rotations, ``lerp`` for positions and weights."""
+
+    def __init__(
+        self,
+        hold_seconds: float,
+        ease_seconds: float,
+        *,
+        blend_in_seconds: float | None = None,
+        rest: Mapping[str, np.ndarray] | None = None,
+        default_rest: np.ndarray | float = quat.IDENTITY,
+        mix: Mix = quat.slerp,
+    ):
+        if hold_seconds < 0 or ease_seconds < 0 or (blend_in_seconds is not None and blend_in_seconds < 0):
+            raise ValueError("hold_seconds, ease_seconds and blend_in_seconds must be >= 0")
+        self._hold = float(hold_seconds)
+        self._ease = float(ease_seconds)
+        self._blend_in = self._ease if blend_in_seconds is None else float(blend_in_seconds)
+        self._rest = {k: np.array(v, dtype=float) for k, v in (rest or {}).items()}
+        self._default_rest = np.array(default_rest, dtype=float)
+        self._mix = mix
+        self._last: dict[str, np.ndarray] = {}
+        self._lost_since: float | None = None
+        self._held: dict[str, np.ndarray] = {}
+        self._returned_since: float | None = None
+        self._blend_from: dict[str, np.ndarray] = {}
+        self._ever_tracked = False
+
+    def rest_value(self, key: str) -> np.ndarray:
+        return self._rest.get(key, self._default_rest)
+
+    @property
+    def easing(self) -> bool:
+        """True while the output is not simply the tracked value (held, easing or blending)."""
+        return self._lost_since is not None or self._returned_since is not None
+
+    def update(self, values: Mapping[str, np.ndarray] | None, t: float) -> dict[str, np.ndarray]:
+        if values is None:
+            out = self._lost(t)
+        else:
+            out = self._tracked(values, t)
+        self._last = out
+        return {k: np.array(v, dtype=float) for k, v in out.items()}
+
+    def _lost(self, t: float) -> dict[str, np.ndarray]:
+        self._returned_since = None
+        if self._lost_since is None:
+            self._lost_since = t
+            self._held = dict(self._last)
+        keys = set(self._held) | set(self._rest)
+        ease = self._progress(t - self._lost_since - self._hold, self._ease)
+        return {k: self._mix(self._held.get(k, self.rest_value(k)), self.rest_value(k), ease) for k in keys}
+
+    def _tracked(self, values: Mapping[str, np.ndarray], t: float) -> dict[str, np.ndarray]:
+        if self._lost_since is not None or not self._ever_tracked:
+            self._blend_from = dict(self._last)
+            self._returned_since = t
+            self._lost_since = None
+            self._ever_tracked = True
+        values = {k: np.asarray(v, dtype=float) for k, v in values.items()}
+        if self._returned_since is None:
+            return values
+        blend = self._progress(t - self._returned_since, self._blend_in)
+        if blend >= 1.0:
+            self._returned_since = None
+            return values
+        return {k: self._mix(self._blend_from.get(k, self.rest_value(k)), v, blend) for k, v in values.items()}
+
+    @staticmethod
+    def _progress(elapsed: float, duration: float) -> float:
+        if duration <= 0:
+            return 1.0 if elapsed >= 0 else 0.0
+        return float(smoothstep(elapsed / duration))
+
+
+__all__ = [
+    "HoldThenEase",
+    "LandmarkSmoother",
+    "SavitzkyGolayStream",
+    "SmoothingSettings",
+    "lerp",
+    "savgol_weights",
+    "smoothstep",
+]
