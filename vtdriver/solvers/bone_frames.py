@@ -1,0 +1,63 @@
+"""Bone orientations from landmark directions, relative to the rest pose.
+
+A bone's world rotation is the rotation that carries its rest frame onto its current frame.
+Both frames are built the same way from two directions (a primary one kept exactly and a
+secondary one that fixes the roll), so left and right sides, and a reflected pose, need no
+special cases: the rest directions come from ``humanoid`` and carry the side.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from vtdriver import quat
+
+# Below this length (metres for world landmarks, pixels for image landmarks) a direction is
+# considered undefined. Both scales are far above float noise and far below any real limb.
+MIN_LENGTH = 1e-6
+
+
+def is_direction(v: np.ndarray) -> np.ndarray:
+    """True where v is finite and long enough to define a direction."""
+    v = np.asarray(v, dtype=float)
+    norm = np.linalg.norm(v, axis=-1)
+    return np.isfinite(norm) & (norm > MIN_LENGTH)
+
+
+def perpendicular(v: np.ndarray, axis: np.ndarray) -> np.ndarray:
+    """Component of v orthogonal to the unit vector ``axis``."""
+    return v - np.sum(v * axis, axis=-1, keepdims=True) * axis
+
+
+def frame_rotation(
+    primary: np.ndarray,
+    secondary: np.ndarray,
+    rest_primary: np.ndarray,
+    rest_secondary: np.ndarray,
+    primary_axis: int = 0,
+    secondary_axis: int = 2,
+) -> np.ndarray:
+    """World rotation taking the rest frame (rest_primary, rest_secondary) onto the current
+    frame (primary, secondary). ``primary`` is matched exactly; ``secondary`` only fixes the
+    roll about it. The axis indices only choose which matrix columns hold the vectors."""
+    current = quat.basis(primary, secondary, primary_axis, secondary_axis)
+    rest = quat.basis(rest_primary, rest_secondary, primary_axis, secondary_axis)
+    return quat.from_matrix(current @ np.swapaxes(rest, -1, -2))
+
+
+def twist_then_swing(q: np.ndarray, axis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Split q = twist * swing, twist about the unit ``axis`` (applied on the parent side, like
+    forearm pronation before wrist flexion) and swing about an axis orthogonal to it."""
+    # q^-1 = swing^-1 * twist^-1 is the usual swing-twist form; project q^-1 onto the axis.
+    inverse = quat.conjugate(quat.normalize(q))
+    projected = np.sum(inverse[..., :3] * axis, axis=-1, keepdims=True) * axis
+    twist_inverse = np.concatenate((projected, inverse[..., 3:]), axis=-1)
+    # A half turn of pure swing leaves no twist to extract: no twist is then the right answer.
+    twist_inverse = quat.normalize(twist_inverse, fallback=quat.IDENTITY)
+    twist = quat.conjugate(twist_inverse)
+    swing = quat.multiply(quat.conjugate(twist), q)
+    return twist, quat.normalize(swing)
+
+
+def partial_rotation(q: np.ndarray, fraction: float) -> np.ndarray:
+    """The rotation q scaled to ``fraction`` of its angle about the same axis."""
+    return quat.slerp(quat.IDENTITY, q, fraction)
