@@ -1,0 +1,167 @@
+"""The VMC protocol output (Performer -> Marionette, e.g. VSeeFace, EVMC4U, VNyan).
+
+Per frame it sends, in this order (VMC spec, sh-akira/VirtualMotionCaptureProtocol):
+``/VMC/Ext/Root/Pos``, ``/VMC/Ext/Bone/Pos`` for every bone in the frame, ``/VMC/Ext/Blend/Val``
+for every mapped blendshape, ``/VMC/Ext/Blend/Apply``, ``/VMC/Ext/OK``, ``/VMC/Ext/T``.
+
+- Bone positions are the rest local offsets from ``humanoid.REST_OFFSET`` (the spec sends a
+  local position with every rotation; receivers that retarget ignore it or use their own).
+- All numbers are floats on the wire (EVMC4U throws on a wrong-typed argument) and finite.
+- ``/VMC/Ext/T`` is seconds since the first frame, from frame time, so a replay of a
+  recording produces byte-identical datagrams to the live run.
+"""
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from vtdriver import humanoid
+from vtdriver.frame import AvatarFrame
+from vtdriver.outputs.rate_limit import FrameRateLimiter
+from vtdriver.outputs.udp import UdpSender, open_sender
+from vtdriver.outputs.vmc_wire import DEFAULT_MAX_DATAGRAM_BYTES, VmcFrameEncoder
+from vtdriver.settings import setting
+
+DEFAULT_VMC_TARGET = "127.0.0.1:39539"  # the spec's default Marionette port
+_IDENTITY = np.array([0.0, 0.0, 0.0, 1.0])
+_ZERO_POSITION = np.zeros(3)
+# /VMC/Ext/OK arguments after "loaded": calibration state 3 = Calibrated (we have nothing to
+# calibrate on the receiver's side), calibration mode 0 = normal (not an MR mode).
+_LOADED = 1
+_CALIBRATED = 3
+_NORMAL_MODE = 0
+
+
+@dataclass(frozen=True)
+class VmcOutputSettings:
+    """Proposed TOML section: [outputs.vmc]."""
+
+    enabled: bool = setting(True, "send the avatar pose over the VMC protocol")
+    target: str = setting(DEFAULT_VMC_TARGET, "receiver HOST:PORT ([IPv6]:PORT for IPv6)")
+    allow_remote: bool = setting(False, "allow a non-loopback target (tracking data leaves this PC)")
+    max_rate_hz: float = setting(0.0, "send at most this many frames per second; 0 = every frame", min=0, max=1000)
+    send_blendshapes: bool = setting(True, "send /VMC/Ext/Blend/Val and Apply")
+    bones: list = setting([], "HumanBodyBones names to send; empty = every bone the solvers produce")
+    max_datagram_bytes: int = setting(
+        DEFAULT_MAX_DATAGRAM_BYTES, "largest bundle in bytes (1472 avoids IP fragmentation)", min=256, max=1500
+    )
+
+
+@dataclass(frozen=True)
+class OutputStats:
+    frames_sent: int
+    frames_skipped: int  # dropped by the rate limit
+    datagrams_sent: int
+    bytes_sent: int
+    send_errors: int
+    last_error: str | None
+
+
+def _safe_rotations(rotations: np.ndarray) -> np.ndarray:
+    """Rows that are non-finite or (near) zero become identity: a zero quaternion would be
+    sent as an invalid rotation and collapse the bone in the receiver."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        norms = np.linalg.norm(rotations, axis=1)
+    bad = ~np.isfinite(norms) | (norms < 1e-6)
+    if not bad.any():
+        return rotations
+    fixed = rotations.copy()
+    fixed[bad] = _IDENTITY
+    return fixed
+
+
+class VmcOutput:
+    """Sends ``AvatarFrame``s to one VMC receiver. Never raises for network trouble."""
+
+    def __init__(
+        self,
+        sender: UdpSender,
+        *,
+        bone_mask: Collection[str] | None = None,
+        send_blendshapes: bool = True,
+        max_rate_hz: float = 0.0,
+        max_datagram_bytes: int = DEFAULT_MAX_DATAGRAM_BYTES,
+    ) -> None:
+        self._sender = sender
+        self._bone_mask = None if bone_mask is None else frozenset(bone_mask)
+        self._send_blendshapes = send_blendshapes
+        self._limiter = FrameRateLimiter(max_rate_hz)
+        self._encoder = VmcFrameEncoder(max_datagram_bytes)
+        self._first_t: float | None = None
+        self._frames_sent = 0
+        self._frames_skipped = 0
+        self._positions_for: tuple[str, ...] | None = None
+        self._positions = np.zeros((0, 3))
+
+    @classmethod
+    def from_settings(cls, settings: VmcOutputSettings) -> tuple[VmcOutput, str | None]:
+        """Opens the sender (loopback policy applied). Returns (output, warning or None)."""
+        sender, warning = open_sender(settings.target, settings.allow_remote)
+        unknown = set(settings.bones) - set(humanoid.BONE_NAMES)
+        if unknown:
+            sender.close()
+            raise ValueError(f"[outputs.vmc] bones: unknown bone names {sorted(unknown)}")
+        output = cls(
+            sender,
+            bone_mask=settings.bones or None,
+            send_blendshapes=settings.send_blendshapes,
+            max_rate_hz=settings.max_rate_hz,
+            max_datagram_bytes=settings.max_datagram_bytes,
+        )
+        return output, warning
+
+    def _rest_positions(self, names: tuple[str, ...]) -> np.ndarray:
+        if names != self._positions_for:
+            self._positions = np.array(
+                [humanoid.REST_OFFSET.get(name, _ZERO_POSITION) for name in names], dtype=np.float64
+            ).reshape(len(names), 3)
+            self._positions_for = names
+        return self._positions
+
+    def encode(self, frame: AvatarFrame, blendshapes: Sequence[tuple[str, float]]) -> list[bytes]:
+        """The datagrams for one frame (no rate limit, nothing sent). Fixes the time origin at
+        the first frame encoded."""
+        if self._first_t is None:
+            self._first_t = frame.t
+        mask = self._bone_mask
+        names = tuple(name for name in frame.bones if mask is None or name in mask)
+        rotations = np.array([frame.bones[name] for name in names], dtype=np.float64).reshape(len(names), 4)
+        blends = blendshapes if self._send_blendshapes else ()
+        tracking_status = 1 if frame.any_tracked else 0
+        root_position = _ZERO_POSITION if frame.root_position is None else frame.root_position
+        return self._encoder.encode_arrays(
+            names,
+            self._rest_positions(names),
+            _safe_rotations(rotations),
+            tuple(name for name, _ in blends),
+            np.array([value for _, value in blends], dtype=np.float64),
+            (_LOADED, _CALIBRATED, _NORMAL_MODE, tracking_status),
+            frame.t - self._first_t,
+            root_position,
+            _IDENTITY,
+        )
+
+    def send(self, frame: AvatarFrame, blendshapes: Sequence[tuple[str, float]]) -> bool:
+        """Sends one frame unless the rate limit skips it; returns whether it was sent."""
+        if not self._limiter.admit(frame.t):
+            self._frames_skipped += 1
+            return False
+        self._sender.send_many(self.encode(frame, blendshapes))
+        self._frames_sent += 1
+        return True
+
+    def stats(self) -> OutputStats:
+        sent = self._sender.stats()
+        return OutputStats(
+            self._frames_sent,
+            self._frames_skipped,
+            sent.datagrams_sent,
+            sent.bytes_sent,
+            sent.send_errors,
+            sent.last_error,
+        )
+
+    def close(self) -> None:
+        self._sender.close()
