@@ -1,0 +1,132 @@
+"""A plain OSC output: arbitrary (address, args) messages, e.g. VRChat avatar parameters
+(``/avatar/parameters/<name>`` on port 9000) and vtdriver's raw gesture events.
+
+One message per datagram, never bundles. VRChat's docs only ever describe single messages,
+its OSC library (OscCore) gained bundle support only in 2023 (vrchat/OscCore PR #4), and other
+popular receivers (Sonic Pi, some node/Arduino libraries) ignore bundles entirely; a handful
+of parameter messages per frame costs nothing extra as separate datagrams.
+
+Two kinds of traffic:
+- ``send_frame``: per-frame state (parameters); subject to the rate limit and address mask.
+- ``send_events``: edge events (gesture enter/exit); neither rate limited nor masked, because
+  a dropped "exit" would leave the receiver stuck in a gesture (gesture events are switched
+  off as a whole with ``send_gesture_events``).
+"""
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from vtdriver.frame import GestureEvent
+from vtdriver.outputs.osc_wire import CachedMessageEncoder
+from vtdriver.outputs.rate_limit import FrameRateLimiter
+from vtdriver.outputs.udp import UdpSender, open_sender
+from vtdriver.settings import setting
+
+DEFAULT_OSC_TARGET = "127.0.0.1:9000"  # VRChat's default OSC input port (docs.vrchat.com OSC Overview)
+GESTURE_ADDRESS = "/vtdriver/gesture"
+
+OscMessage = tuple[str, Sequence[Any]]
+
+
+@dataclass(frozen=True)
+class OscOutputSettings:
+    """Proposed TOML section: [outputs.osc]."""
+
+    enabled: bool = setting(False, "send plain OSC messages (e.g. VRChat avatar parameters)")
+    target: str = setting(DEFAULT_OSC_TARGET, "receiver HOST:PORT ([IPv6]:PORT for IPv6)")
+    allow_remote: bool = setting(False, "allow a non-loopback target (tracking data leaves this PC)")
+    max_rate_hz: float = setting(0.0, "send parameters at most this many times per second; 0 = every frame", min=0, max=1000)
+    send_gesture_events: bool = setting(True, "send /vtdriver/gesture (s hand, s gesture, i 1|0) on gesture enter/exit")
+    addresses: list = setting([], "per-frame OSC addresses to send; empty = all (gesture events are not masked)")
+
+
+@dataclass(frozen=True)
+class OscOutputStats:
+    frames_sent: int
+    frames_skipped: int
+    messages_masked: int
+    datagrams_sent: int
+    bytes_sent: int
+    send_errors: int
+    last_error: str | None
+
+
+def gesture_event_messages(events: Iterable[GestureEvent]) -> list[OscMessage]:
+    """``/vtdriver/gesture (s hand, s gesture, i 1|0)``: 1 when a gesture starts or is held,
+    0 when it ends."""
+    return [(GESTURE_ADDRESS, (event.hand, event.gesture, 0 if event.kind == "exit" else 1)) for event in events]
+
+
+class OscOutput:
+    """Sends OSC messages, one per datagram, to one receiver. Never raises for network trouble;
+    raises ``TypeError``/``ValueError`` for a message that cannot be encoded (a programming or
+    mapping-file error)."""
+
+    def __init__(
+        self,
+        sender: UdpSender,
+        *,
+        address_mask: Collection[str] | None = None,
+        max_rate_hz: float = 0.0,
+        send_gesture_events: bool = True,
+    ) -> None:
+        self._sender = sender
+        self._mask = None if address_mask is None else frozenset(address_mask)
+        self._limiter = FrameRateLimiter(max_rate_hz)
+        self._send_gesture_events = send_gesture_events
+        self._encoder = CachedMessageEncoder()
+        self._frames_sent = 0
+        self._frames_skipped = 0
+        self._messages_masked = 0
+
+    @classmethod
+    def from_settings(cls, settings: OscOutputSettings) -> tuple[OscOutput, str | None]:
+        sender, warning = open_sender(settings.target, settings.allow_remote)
+        output = cls(
+            sender,
+            address_mask=settings.addresses or None,
+            max_rate_hz=settings.max_rate_hz,
+            send_gesture_events=settings.send_gesture_events,
+        )
+        return output, warning
+
+    def _send_messages(self, messages: Iterable[OscMessage], mask: frozenset[str] | None) -> None:
+        for address, args in messages:
+            if mask is not None and address not in mask:
+                self._messages_masked += 1
+                continue
+            self._sender.send(self._encoder.encode(address, args))
+
+    def send_frame(self, messages: Iterable[OscMessage], t: float) -> bool:
+        """Per-frame state messages; returns False when the rate limit skipped the frame."""
+        if not self._limiter.admit(t):
+            self._frames_skipped += 1
+            return False
+        self._send_messages(messages, self._mask)
+        self._frames_sent += 1
+        return True
+
+    def send_events(self, messages: Iterable[OscMessage]) -> None:
+        """Edge events: sent immediately, whatever the rate limit and address mask."""
+        self._send_messages(messages, None)
+
+    def send_gestures(self, events: Iterable[GestureEvent]) -> None:
+        if self._send_gesture_events:
+            self.send_events(gesture_event_messages(events))
+
+    def stats(self) -> OscOutputStats:
+        sent = self._sender.stats()
+        return OscOutputStats(
+            self._frames_sent,
+            self._frames_skipped,
+            self._messages_masked,
+            sent.datagrams_sent,
+            sent.bytes_sent,
+            sent.send_errors,
+            sent.last_error,
+        )
+
+    def close(self) -> None:
+        self._sender.close()
