@@ -1,5 +1,5 @@
-"""Settings that belong to no single stage: the avatar's mirror mode, network exposure, the
-status line, and the ``[[outputs]]`` tables."""
+"""Settings that belong to no single stage: the avatar's mirror mode, the status line, and the
+``[[outputs]]`` tables."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -17,15 +17,6 @@ class AvatarSettings:
 
 
 @dataclass(frozen=True)
-class NetworkSettings:
-    allow_remote: bool = setting(
-        False,
-        "allow outputs to non-loopback addresses (another PC on the network). Off by default: "
-        "tracking data stays on this machine unless you opt in.",
-    )
-
-
-@dataclass(frozen=True)
 class StatusSettings:
     interval_seconds: float = setting(
         5.0, "seconds between headless status lines (0 = no status line)", min=0.0, max=3600.0
@@ -35,7 +26,12 @@ class StatusSettings:
 @dataclass(frozen=True)
 class OutputSettings:
     kind: str = setting("vmc", "vmc (VSeeFace, EVMC4U) or osc (VRChat and other plain OSC receivers)", choices=("vmc", "osc"))
-    target: str = setting("127.0.0.1:39539", "HOST:PORT the output sends to")
+    target: str = setting("127.0.0.1:39539", "HOST:PORT the output sends to ([IPv6]:PORT for IPv6)")
+    allow_remote: bool = setting(
+        False,
+        "allow a non-loopback target (another PC). Off by default: tracking data stays on this "
+        "machine unless you opt in; a warning is printed when it is on.",
+    )
     mapping: str = setting("mappings/vseeface.toml", "mapping file (relative to this config file)")
     name: str = setting("", "name used by gesture actions to address this output (default: its kind)")
     enabled: bool = setting(True, "false keeps the table but sends nothing")
