@@ -128,6 +128,7 @@ def test_degenerate_values_are_never_sent(receiver):
         tracking={"face": True},
     )
     output.send(frame, [("aa", float("nan"))])
+    assert np.isnan(frame.bones["Head"][0]) and np.isinf(frame.root_position[0])  # caller's arrays untouched
     messages = decoded(drain(receiver))
     bones = {m.params[0]: m.params[4:] for m in messages if m.address == "/VMC/Ext/Bone/Pos"}
     assert bones == {"Head": [0.0, 0.0, 0.0, 1.0], "Neck": [0.0, 0.0, 0.0, 1.0], "Spine": [0.0, 0.0, 0.0, 1.0]}
@@ -249,6 +250,9 @@ def _oscdump_lines(port: int, send) -> list[str]:
     finally:
         process.terminate()
         process.wait(timeout=5)
+        reader.join(timeout=5)
+        process.stdout.close()
+        process.stderr.close()
 
 
 def test_liblo_oscdump_parses_the_frame():

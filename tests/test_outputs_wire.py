@@ -156,6 +156,13 @@ def test_vmc_encoder_reuses_layouts_without_stale_values():
     assert [m.params for m in OscBundle(changed[0])][1] == ["aa", 0.5]
 
 
+def test_vmc_encoder_memory_does_not_grow_with_changing_frame_shapes():
+    encoder = VmcFrameEncoder()
+    for i in range(50):
+        encoder.encode([(f"Bone{i}", [0, 0, 0], [0, 0, 0, 1])], [], (1,), float(i))
+    assert len(encoder._layouts) <= 8
+
+
 @pytest.mark.parametrize("ok_args", [(True,), (1.0,), (2**31,), (-(2**31),)])
 def test_vmc_ok_arguments_must_be_plain_32_bit_ints(ok_args):
     with pytest.raises(ValueError):

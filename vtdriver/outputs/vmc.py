@@ -27,6 +27,9 @@ from vtdriver.settings import setting
 DEFAULT_VMC_TARGET = "127.0.0.1:39539"  # the spec's default Marionette port
 _IDENTITY = np.array([0.0, 0.0, 0.0, 1.0])
 _ZERO_POSITION = np.zeros(3)
+# A quaternion whose largest component is below this has no usable direction (a unit
+# quaternion's largest component is at least 0.5).
+_DEGENERATE_QUATERNION = 1e-6
 # /VMC/Ext/OK arguments after "loaded": calibration state 3 = Calibrated (we have nothing to
 # calibrate on the receiver's side), calibration mode 0 = normal (not an MR mode).
 _LOADED = 1
@@ -62,9 +65,8 @@ class OutputStats:
 def _safe_rotations(rotations: np.ndarray) -> np.ndarray:
     """Rows that are non-finite or (near) zero become identity: a zero quaternion would be
     sent as an invalid rotation and collapse the bone in the receiver."""
-    with np.errstate(invalid="ignore", over="ignore"):
-        norms = np.linalg.norm(rotations, axis=1)
-    bad = ~np.isfinite(norms) | (norms < 1e-6)
+    magnitudes = np.abs(rotations).max(axis=1)  # NaN propagates, so NaN rows fail the test
+    bad = ~(magnitudes >= _DEGENERATE_QUATERNION) | np.isinf(magnitudes)
     if not bad.any():
         return rotations
     fixed = rotations.copy()
@@ -126,7 +128,7 @@ class VmcOutput:
         if self._first_t is None:
             self._first_t = frame.t
         mask = self._bone_mask
-        names = tuple(name for name in frame.bones if mask is None or name in mask)
+        names = tuple(frame.bones) if mask is None else tuple(name for name in frame.bones if name in mask)
         rotations = np.array([frame.bones[name] for name in names], dtype=np.float64).reshape(len(names), 4)
         blends = blendshapes if self._send_blendshapes else ()
         tracking_status = 1 if frame.any_tracked else 0

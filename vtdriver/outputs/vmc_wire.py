@@ -41,8 +41,13 @@ DEFAULT_MAX_DATAGRAM_BYTES = 1472
 MAX_DATAGRAM_BYTES_LIMIT = 1500
 _MIN_DATAGRAM_BYTES = 256  # room for the largest single VMC message with a long bone name
 
+# Doubles at or above this round to inf in float32 (halfway between FLT_MAX = 2**128 - 2**104
+# and 2**128; IEEE round-half-to-even goes up here), which struct.pack(">f") also refuses.
+FLOAT32_OVERFLOW = 2.0**128 - 2.0**103
+
 _TRANSFORM_FLOATS = 7  # px, py, pz, qx, qy, qz, qw
 _INT32 = struct.Struct(">i")
+_INT31_MAX = 2**31 - 1  # python-osc sends ints with bit_length() > 31 as int64
 _MAX_CACHED_LAYOUTS = 8
 
 
@@ -106,14 +111,17 @@ class _FrameLayout:
         self.bone_values = self.values[bones_start:bones_end].reshape(len(bone_names), _TRANSFORM_FLOATS)
         self.blend_values = self.values[bones_end : bones_end + len(blend_names)]
         self.wire_floats = np.zeros(n_values, dtype=">f4")
-        self.non_finite = np.zeros(n_values, dtype=bool)
+        self.magnitudes = np.zeros(n_values, dtype=np.float64)
+        self.sendable = np.zeros(n_values, dtype=bool)
 
     def render(self) -> list[bytes]:
-        with np.errstate(over="ignore", invalid="ignore"):
-            np.copyto(self.wire_floats, self.values, casting="unsafe")
-        np.isfinite(self.wire_floats, out=self.non_finite)
-        np.logical_not(self.non_finite, out=self.non_finite)
-        self.wire_floats[self.non_finite] = 0.0
+        # Zero everything that would not be a finite float32 before casting, so the cast never
+        # overflows (and needs no errstate, which costs more than the whole cast).
+        np.abs(self.values, out=self.magnitudes)
+        np.less(self.magnitudes, FLOAT32_OVERFLOW, out=self.sendable)  # False for NaN too
+        np.logical_not(self.sendable, out=self.sendable)
+        np.copyto(self.values, 0.0, where=self.sendable)
+        np.copyto(self.wire_floats, self.values, casting="same_kind")
         self.buffer[self.float_byte_index] = self.wire_floats.view(np.uint8)
         buffer = self.buffer
         return [buffer[start:end].tobytes() for start, end in self.bounds]
@@ -143,6 +151,8 @@ def _pack_units(units: list[list[tuple[bytes, int]]], max_datagram_bytes: int) -
 
 
 def _check_ok_args(ok_args: Sequence[Any]) -> tuple[int, ...]:
+    if all(type(value) is int and -_INT31_MAX <= value <= _INT31_MAX for value in ok_args):
+        return tuple(ok_args)
     checked = []
     for value in ok_args:
         # A bool would go out as T/F, which EVMC4U rejects: the spec says int.
