@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from pythonosc.dispatcher import Dispatcher
 from pythonosc.osc_bundle import OscBundle
+from pythonosc.osc_message import OscMessage
 from pythonosc.osc_server import ThreadingOSCUDPServer
 
 from vtdriver import humanoid, quat
@@ -158,6 +159,16 @@ def test_rate_limit_skips_frames_and_counts_them(receiver):
     stats = output.stats()
     assert (stats.frames_sent, stats.frames_skipped) == (30, 30)
     assert len([m for m in decoded(drain(receiver)) if m.address == "/VMC/Ext/T"]) == 30
+    output.close()
+
+
+def test_extra_messages_go_out_unbundled_on_the_vmc_socket(receiver):
+    output = output_to(receiver, max_rate_hz=1)
+    output.send(make_frame(0.0, np.random.default_rng(9)), [])
+    drain(receiver)
+    output.send_messages([("/vtdriver/gesture", ("left", "peace", 1)), ("/VMC/Thru/x", (0.5,))])
+    datagrams = drain(receiver)
+    assert [OscMessage(d).params for d in datagrams] == [["left", "peace", 1], [0.5]]
     output.close()
 
 

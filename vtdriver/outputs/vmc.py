@@ -12,13 +12,15 @@ for every mapped blendshape, ``/VMC/Ext/Blend/Apply``, ``/VMC/Ext/OK``, ``/VMC/E
 """
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from vtdriver import humanoid
 from vtdriver.frame import AvatarFrame
+from vtdriver.outputs.osc_wire import CachedMessageEncoder
 from vtdriver.outputs.rate_limit import FrameRateLimiter
 from vtdriver.outputs.udp import UdpSender, open_sender
 from vtdriver.outputs.vmc_wire import DEFAULT_MAX_DATAGRAM_BYTES, VmcFrameEncoder
@@ -91,6 +93,7 @@ class VmcOutput:
         self._send_blendshapes = send_blendshapes
         self._limiter = FrameRateLimiter(max_rate_hz)
         self._encoder = VmcFrameEncoder(max_datagram_bytes)
+        self._message_encoder = CachedMessageEncoder()
         self._first_t: float | None = None
         self._frames_sent = 0
         self._frames_skipped = 0
@@ -153,6 +156,12 @@ class VmcOutput:
         self._sender.send_many(self.encode(frame, blendshapes))
         self._frames_sent += 1
         return True
+
+    def send_messages(self, messages: Iterable[tuple[str, Sequence[Any]]]) -> None:
+        """Extra plain OSC messages (e.g. gesture actions) on this output's socket, one per
+        datagram, never rate limited. VMC receivers ignore addresses they do not know."""
+        for address, args in messages:
+            self._sender.send(self._message_encoder.encode(address, args))
 
     def stats(self) -> OutputStats:
         sent = self._sender.stats()
