@@ -112,3 +112,22 @@ __all__ = [
     "unity_to_world",
     "world_to_unity",
 ]
+
+
+# MediaPipe's face-geometry "metric" space (FaceGeometry mesh and pose_transform_matrix):
+# right-handed, centimetres, x towards the image's right (the subject's left), y up, z towards
+# the camera (the subject's forward). Window-mode Unity keeps up and forward and puts the
+# subject's right on +X, so only x flips.
+METRIC_TO_UNITY = np.array([-1.0, 1.0, 1.0])
+
+
+def metric_to_unity(points: np.ndarray) -> np.ndarray:
+    """MediaPipe face-geometry metric points (N, 3) -> Unity axes (same units)."""
+    return np.asarray(points, dtype=float)[..., :3] * METRIC_TO_UNITY
+
+
+def metric_rotation_to_unity(matrix: np.ndarray) -> np.ndarray:
+    """A rotation matrix (3, 3) acting in MediaPipe's metric space -> the same physical rotation
+    acting on Unity-axis vectors: S R S with S = diag(-1, 1, 1)."""
+    s = np.diag(METRIC_TO_UNITY)
+    return s @ np.asarray(matrix, dtype=float)[..., :3, :3] @ s
