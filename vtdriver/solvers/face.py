@@ -1,0 +1,158 @@
+"""The face solver: 478 face landmarks -> ARKit 52 + VRM 1.0 weights, head and eye rotations.
+
+Per frame: head pose (face_geometry) -> head-local features (face_features) -> calibration
+(running neutral/range and/or a loaded profile) -> ARKit weights (face_blendshapes) ->
+wink handling -> held gaze (face_gaze) -> per-group smoothing -> VRM presets (face_vrm).
+Names: ARKit camelCase + VRM 1.0 presets; "Left" = the subject's own left (window mode).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from vtdriver.frame import Landmarks
+from vtdriver.settings import setting
+from vtdriver.smoothing import SavitzkyGolayStream, SmoothingSettings
+from vtdriver.solvers import face_priors as pr
+from vtdriver.solvers.face_blendshapes import ARKIT_NAMES, FeatureRanges, arkit_weights, look_weights
+from vtdriver.solvers.face_calibration import RunningCalibration
+from vtdriver.solvers.face_features import compute_features
+from vtdriver.solvers.face_gaze import GazeTracker, eye_rotation, eye_visibility
+from vtdriver.solvers.face_geometry import head_pose
+from vtdriver.solvers.face_profile import CalibrationProfile
+from vtdriver.solvers.face_vrm import VRM_NAMES, vrm_presets
+
+# Smoothing groups: which ARKit weights each group's filter carries.
+SMOOTHING_GROUPS = ("eyes", "gaze", "brows", "mouth", "cheeks_nose")
+
+
+def _group_of(name: str) -> str:
+    if name.startswith("eyeLook"):
+        return "gaze"
+    if name.startswith("eye"):
+        return "eyes"
+    if name.startswith("brow"):
+        return "brows"
+    if name.startswith(("cheek", "nose")):
+        return "cheeks_nose"
+    return "mouth"
+
+
+_GROUP_NAMES = {g: tuple(n for n in ARKIT_NAMES if _group_of(n) == g) for g in SMOOTHING_GROUPS}
+
+
+@dataclass(frozen=True)
+class FaceSettings:
+    """TOML section ``[face]``."""
+
+    auto_calibration: str = setting("auto", "running neutral/range: 'auto' = on unless a profile is loaded", choices=("auto", "on", "off"))
+    profile: str = setting("", "path of a calibration profile written by `vtdriver calibrate` ('' = none)")
+    link_eyes: bool = setting(False, "blink both eyes together unless a clear wink is seen")
+    wink_threshold: float = setting(0.35, "left/right blink difference that counts as a deliberate wink", min=0, max=1)
+    hidden_eye_visibility: float = setting(0.5, "with link_eyes, an eye less visible than this follows the other", min=0, max=1)
+    gaze_closed_threshold: float = setting(0.5, "blink weight above which an eye no longer steers the gaze", min=0.05, max=1)
+    eye_max_yaw_deg: float = setting(30.0, "eye bone yaw for a full eyeLookIn/Out", min=0, max=60)
+    eye_max_pitch_deg: float = setting(20.0, "eye bone pitch for a full eyeLookUp/Down", min=0, max=60)
+    emotions: bool = setting(True, "derive happy/angry/sad/relaxed/surprised from the geometry")
+    smoothing_window: dict = setting(
+        {"eyes": 3, "gaze": 5, "brows": 7, "mouth": 5, "cheeks_nose": 7},
+        "Savitzky-Golay window per blendshape group (odd; 1 = off). Eyes stay short so blinks land",
+    )
+    smoothing_polyorder: int = setting(1, "polynomial degree of the blendshape filters", min=0, max=3)
+
+
+@dataclass
+class FaceResult:
+    blendshapes: dict[str, float] = field(default_factory=dict)
+    head_world: np.ndarray | None = None  # Unity world rotation of the Head bone (x, y, z, w)
+    eye_bones: dict[str, np.ndarray] = field(default_factory=dict)  # LeftEye/RightEye local to Head
+    tracked: bool = False
+
+
+def _smoothing_settings(window: int, polyorder: int) -> SmoothingSettings:
+    window = max(int(window), 1)
+    window += 1 - window % 2  # the filter needs an odd window
+    return SmoothingSettings(window=window, polyorder=min(int(polyorder), window - 1), lag_frames=0)
+
+
+def link_blinks(right: float, left: float, vis_right: float, vis_left: float, settings: FaceSettings) -> tuple[float, float]:
+    """Sync the eyes unless a clear wink is seen by two visible eyes; a half-hidden eye
+    (head turned) follows the visible one, since its lids are measured foreshortened."""
+    if vis_right < settings.hidden_eye_visibility <= vis_left:
+        return left, left
+    if vis_left < settings.hidden_eye_visibility <= vis_right:
+        return right, right
+    if abs(right - left) >= settings.wink_threshold:
+        return right, left
+    total = vis_right + vis_left
+    both = 0.5 * (right + left) if total < 1e-6 else (vis_right * right + vis_left * left) / total
+    return both, both
+
+
+class FaceSolver:
+    def __init__(self, settings: FaceSettings | None = None, profile: CalibrationProfile | None = None):
+        self._settings = settings or FaceSettings()
+        self._profile = profile
+        base = profile.neutral_vector() if profile is not None else pr.neutral_prior()
+        self._ranges = profile.ranges() if profile is not None else FeatureRanges()
+        mode = self._settings.auto_calibration
+        auto = mode == "on" or (mode == "auto" and profile is None)
+        self._calibration = RunningCalibration(base) if auto else None
+        self._base_neutral = base
+        self._gaze = GazeTracker(self._settings.gaze_closed_threshold)
+        windows = dict(self._settings.smoothing_window)
+        self._filters = {
+            group: SavitzkyGolayStream(_smoothing_settings(windows.get(group, 1), self._settings.smoothing_polyorder))
+            for group in SMOOTHING_GROUPS
+        }
+
+    @property
+    def settings(self) -> FaceSettings:
+        return self._settings
+
+    def reset(self) -> None:
+        for f in self._filters.values():
+            f.reset()
+
+    def solve(self, lm: Landmarks) -> FaceResult:
+        pose = head_pose(lm.face, lm.image_size) if lm.face is not None else None
+        if pose is None:
+            self.reset()
+            return FaceResult(blendshapes=dict.fromkeys(ARKIT_NAMES + VRM_NAMES, 0.0), tracked=False)
+        features = compute_features(pose.local)
+        if self._calibration is not None:
+            self._calibration.update(features)
+            neutral, scale = self._calibration.neutral, self._calibration.range_scale
+        else:
+            neutral, scale = self._base_neutral, None
+        weights = arkit_weights(features, neutral, self._ranges, scale)
+
+        vis_r, vis_l = eye_visibility(pose.rotation)
+        if self._settings.link_eyes:
+            weights["eyeBlinkRight"], weights["eyeBlinkLeft"] = link_blinks(
+                weights["eyeBlinkRight"], weights["eyeBlinkLeft"], vis_r, vis_l, self._settings)
+        gaze_x, gaze_y = self._gaze.update(features, neutral, (weights["eyeBlinkRight"], weights["eyeBlinkLeft"]), (vis_r, vis_l))
+        weights.update(look_weights(gaze_x, gaze_y))
+
+        weights = self._smooth(weights, lm.t)
+        blendshapes = dict(weights)
+        blendshapes.update(vrm_presets(weights, self._settings.emotions))
+        eye = eye_rotation(gaze_x, gaze_y, self._settings.eye_max_yaw_deg, self._settings.eye_max_pitch_deg)
+        return FaceResult(
+            blendshapes=blendshapes,
+            head_world=pose.quaternion,
+            eye_bones={"LeftEye": eye.copy(), "RightEye": eye.copy()},
+            tracked=True,
+        )
+
+    def _smooth(self, weights: dict[str, float], t: float) -> dict[str, float]:
+        out = dict(weights)
+        for group, names in _GROUP_NAMES.items():
+            smoothed = self._filters[group].update(np.array([weights[n] for n in names]), t)
+            if smoothed is None:
+                continue
+            # A polynomial fit can overshoot a step; weights stay in [0, 1].
+            smoothed = np.clip(np.nan_to_num(smoothed, nan=0.0), 0.0, 1.0)
+            out.update(zip(names, smoothed.tolist()))
+        return out

@@ -1,0 +1,102 @@
+"""Per-user calibration of the face features: automatic (running) and explicit (a profile).
+
+Automatic, in the spirit of OpenSeeFace's feature normaliser: a relaxed face is what a face
+does most of the time, so the running median of each feature is its neutral, and the furthest
+excursion seen (slowly forgotten) is its range. ``RunningCalibration`` keeps one sample every
+``sample_every`` frames for ``history`` samples (about a minute at 30 fps), and blends from
+the population priors to the running estimate over ``warmup`` samples, so a new face works on
+the first frame and settles within a few seconds. Ranges only ever shrink towards what this
+person actually reaches, never below ``min_range_scale`` of the prior range, so noise never
+becomes a full expression.
+
+Explicit: ``FaceCalibrator`` collects a few seconds per phase (neutral; optionally mouth wide
+open and eyes closed) and produces a ``CalibrationProfile`` (neutral per feature, jaw / lip
+travel, closed-lid height) that ``save_profile`` writes as TOML and ``load_profile`` reads.
+"""
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+from vtdriver.solvers import face_priors as pr
+from vtdriver.solvers.face_features import FEATURE_INDEX, FEATURE_NAMES, NUM_FEATURES
+
+# Features whose range may adapt, with the prior range each is measured against.
+_ADAPTIVE_RANGE = {
+    "jaw_drop": pr.JAW_RANGE,
+    "lip_gap": pr.LIP_GAP_RANGE,
+    "corner_out_r": pr.CORNER_WIDEN_RANGE,
+    "corner_out_l": pr.CORNER_WIDEN_RANGE,
+    "corner_lift_r": pr.CORNER_LIFT_RANGE,
+    "corner_lift_l": pr.CORNER_LIFT_RANGE,
+    "brow_inner_r": pr.BROW_UP_RANGE,
+    "brow_inner_l": pr.BROW_UP_RANGE,
+    "brow_outer_r": pr.BROW_UP_RANGE,
+    "brow_outer_l": pr.BROW_UP_RANGE,
+}
+_ADAPTIVE_INDEX = np.array([FEATURE_INDEX[name] for name in _ADAPTIVE_RANGE])
+_ADAPTIVE_PRIOR = np.array(list(_ADAPTIVE_RANGE.values()))
+
+
+class RunningCalibration:
+    """Running neutral (median) and range scale per feature. ``update`` takes one feature
+    vector per frame; ``neutral`` / ``range_scale`` are what the blendshapes should use now."""
+
+    def __init__(self, base_neutral: np.ndarray, *, history: int = 120, sample_every: int = 15,
+                 warmup: int = 20, min_range_scale: float = 0.6, range_decay: float = 0.01):
+        self._base = np.array(base_neutral, dtype=float)
+        self._samples: deque[np.ndarray] = deque(maxlen=max(int(history), 1))
+        self._sample_every = max(int(sample_every), 1)
+        self._warmup = max(int(warmup), 1)
+        self._min_range_scale = float(min_range_scale)
+        self._range_decay = float(range_decay)
+        self._frames = 0
+        self._median = self._base.copy()
+        self._peak = _ADAPTIVE_PRIOR.copy()
+
+    @property
+    def samples(self) -> int:
+        return len(self._samples)
+
+    def _confidence(self) -> float:
+        return min(len(self._samples) / self._warmup, 1.0)
+
+    def update(self, features: np.ndarray) -> None:
+        features = np.asarray(features, dtype=float)
+        if features.shape != (NUM_FEATURES,) or not np.all(np.isfinite(features)):
+            return
+        if self._frames % self._sample_every == 0:
+            self._samples.append(features.copy())
+            self._median = np.median(np.stack(tuple(self._samples)), axis=0)
+        self._frames += 1
+        excursion = np.abs(features[_ADAPTIVE_INDEX] - self.neutral[_ADAPTIVE_INDEX])
+        # The peak starts at the prior range and is forgotten slowly, so a few seconds of
+        # small movement shrink the range only a little.
+        self._peak = np.maximum(excursion, self._peak * (1.0 - self._range_decay))
+
+    @property
+    def neutral(self) -> np.ndarray:
+        return self._base + self._confidence() * (self._median - self._base)
+
+    @property
+    def range_scale(self) -> np.ndarray:
+        """Per-feature multiplier (FEATURE_NAMES order) for the prior ranges."""
+        scale = np.ones(NUM_FEATURES)
+        adapted = np.clip(self._peak / _ADAPTIVE_PRIOR, self._min_range_scale, 1.0)
+        scale[_ADAPTIVE_INDEX] = 1.0 + self._confidence() * (adapted - 1.0)
+        return scale
+
+
+def feature_vector(values: dict[str, float], fallback: np.ndarray | None = None) -> np.ndarray:
+    """A ``FEATURE_NAMES`` vector from a name -> value mapping; missing names take
+    ``fallback`` (default: the population prior)."""
+    out = pr.neutral_prior() if fallback is None else np.array(fallback, dtype=float)
+    for name, value in values.items():
+        if name in FEATURE_INDEX:
+            out[FEATURE_INDEX[name]] = float(value)
+    return out
+
+
+def features_dict(vector: np.ndarray) -> dict[str, float]:
+    return {name: float(vector[i]) for i, name in enumerate(FEATURE_NAMES)}
