@@ -1,0 +1,128 @@
+"""Output blendshape name sets: renaming and scaling the internal weights for a receiver.
+
+A mapping file (mappings/*.toml) lists every shape the receiver should get:
+
+    [blendshapes]
+    A = { from = "aa", scale = 1.0 }
+    Blink_L = "blinkLeft"            # shorthand for { from = "blinkLeft" }
+
+``from`` names an internal weight (ARKit camelCase or a VRM 1.0 preset); ``scale`` (default
+1, 0..10) multiplies it. ``apply`` returns every listed shape, in file order, zeros included,
+each finite and clipped to [0, 1], so a receiver never keeps a stale value for a shape that
+stopped moving. Sides need no thought here: internal "Left" is the avatar's own left, as in
+VRM and ARKit.
+"""
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from vtdriver.errors import UserError
+from vtdriver.solvers.face_blendshapes import ARKIT_NAMES
+from vtdriver.solvers.face_vrm import VRM_NAMES
+
+INTERNAL_NAMES: frozenset[str] = frozenset(ARKIT_NAMES) | frozenset(VRM_NAMES)
+MAX_SCALE = 10.0  # anything larger is a typo, not a tuning choice
+
+
+class MappingError(UserError):
+    def __init__(self, path: str | Path, key: str, message: str, line: int | None = None):
+        self.path, self.key, self.message, self.line = str(path), key, message, line
+        where = f"{self.path}:{line}" if line else self.path
+        super().__init__(f"{where}: {key + ': ' if key else ''}{message}")
+
+
+def _line_of(text: str, key: str) -> int | None:
+    """1-based line of ``key =`` inside [blendshapes] (best effort, for error messages)."""
+    in_table = False
+    for number, raw in enumerate(text.splitlines(), start=1):
+        stripped = raw.strip()
+        if stripped.startswith("["):
+            in_table = stripped.split("#")[0].strip() == "[blendshapes]"
+            continue
+        name = stripped.split("=", 1)[0].strip().strip('"').strip("'")
+        if in_table and "=" in stripped and name == key:
+            return number
+    return None
+
+
+@dataclass(frozen=True)
+class MappedShape:
+    name: str  # what the receiver calls it
+    source: str  # internal weight name
+    scale: float = 1.0
+
+
+class BlendshapeMapping:
+    def __init__(self, shapes: list[MappedShape], path: str = "<memory>"):
+        self.shapes = tuple(shapes)
+        self.path = path
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.shapes)
+
+    @classmethod
+    def load(cls, path: str | Path) -> "BlendshapeMapping":
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise MappingError(path, "", f"cannot read mapping file ({exc.strerror or exc})") from None
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise MappingError(path, "", f"not valid TOML: {exc}") from None
+        return cls.from_dict(data, path, text)
+
+    @classmethod
+    def from_dict(cls, data: dict, path: str | Path = "<memory>", text: str = "") -> "BlendshapeMapping":
+        extra = sorted(set(data) - {"blendshapes", "mapping"})
+        if extra:
+            raise MappingError(path, extra[0], "unknown top-level key (expected [mapping] and [blendshapes])")
+        table = data.get("blendshapes")
+        if not isinstance(table, dict) or not table:
+            raise MappingError(path, "blendshapes", "missing or empty [blendshapes] table")
+        shapes = [_parse_entry(path, text, name, entry) for name, entry in table.items()]
+        return cls(shapes, str(path))
+
+    def apply(self, blendshapes: dict[str, float]) -> list[tuple[str, float]]:
+        out = []
+        for shape in self.shapes:
+            value = blendshapes.get(shape.source, 0.0)
+            try:
+                value = float(value) * shape.scale
+            except (TypeError, ValueError):
+                value = 0.0
+            out.append((shape.name, min(max(0.0, value), 1.0) if math.isfinite(value) else 0.0))
+        return out
+
+
+def _parse_entry(path: str | Path, text: str, name: str, entry: object) -> MappedShape:
+    def fail(message: str) -> MappingError:
+        return MappingError(path, f"blendshapes.{name}", message, _line_of(text, name))
+
+    if not name.strip():
+        raise fail("empty shape name")
+    if isinstance(entry, str):
+        entry = {"from": entry}
+    if not isinstance(entry, dict):
+        raise fail('expected a name or { from = "<internal name>", scale = <number> }')
+    unknown = sorted(set(entry) - {"from", "scale"})
+    if unknown:
+        raise fail(f"unknown key {unknown[0]!r} (allowed: from, scale)")
+    source = entry.get("from")
+    if not isinstance(source, str):
+        raise fail('missing "from" (the internal blendshape to send)')
+    if source not in INTERNAL_NAMES:
+        hint = next((n for n in sorted(INTERNAL_NAMES) if n.lower() == source.lower()), None)
+        suggestion = f"; did you mean {hint!r}?" if hint else " (ARKit camelCase or VRM 1.0 preset names)"
+        raise fail(f"unknown internal blendshape {source!r}{suggestion}")
+    scale = entry.get("scale", 1.0)
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not math.isfinite(float(scale)):
+        raise fail(f"scale must be a number, got {scale!r}")
+    if not 0.0 <= float(scale) <= MAX_SCALE:
+        raise fail(f"scale must be between 0 and {MAX_SCALE:g}, got {scale}")
+    return MappedShape(name=name, source=source, scale=float(scale))
