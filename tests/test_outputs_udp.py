@@ -63,6 +63,12 @@ def test_open_sender_applies_the_policy():
     assert warning is None
 
 
+def test_localhost_prefers_ipv4():
+    with bind_receiver() as receiver, UdpSender("localhost", receiver.getsockname()[1]) as sender:
+        assert sender.address[0] == "127.0.0.1"
+        assert sender.send(b"hi") and receiver.recv(8) == b"hi"
+
+
 def test_sending_with_nobody_listening_counts_errors_and_never_raises():
     sender = UdpSender("127.0.0.1", free_udp_port())
     attempts = 20

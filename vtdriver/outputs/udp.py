@@ -108,7 +108,10 @@ class UdpSender:
     (``TargetError`` if it cannot be)."""
 
     def __init__(self, host: str, port: int) -> None:
-        self._family, self._address = _resolve(host, port)[0]
+        # Prefer IPv4: "localhost" may resolve to ::1 first, while VMC receivers (Unity apps)
+        # commonly listen on IPv4 only.
+        resolved = sorted(_resolve(host, port), key=lambda entry: entry[0] != socket.AF_INET)
+        self._family, self._address = resolved[0]
         self._socket: socket.socket | None = None
         self._datagrams_sent = 0
         self._bytes_sent = 0
