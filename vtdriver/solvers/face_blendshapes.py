@@ -63,21 +63,17 @@ def blink_weight(upper: float, neutral_upper: float, lower: float, closed_upper:
     squint (lower lid rising) does not read as a blink."""
     shut = lower if closed_upper is None else closed_upper
     travel = max(neutral_upper - shut, pr.MIN_LID_TRAVEL)
-    return _clip((neutral_upper - upper) / travel)
+    closed_fraction = (neutral_upper - upper) / travel
+    return _clip((closed_fraction - pr.BLINK_DEADZONE) / (1.0 - pr.BLINK_DEADZONE))
 
 
-def gaze_offsets(features: np.ndarray, neutral: np.ndarray, eye_weights: tuple[float, float]) -> tuple[float, float]:
-    """Common gaze (x towards the subject's right, y up) in iris-offset units, averaged over
-    the eyes by ``eye_weights`` (right, left); eyes move together, so a shut or hidden eye
-    simply stops contributing."""
-    f, n, i = features, neutral, FEATURE_INDEX
-    dx = np.array([f[i["iris_x_r"]] - n[i["iris_x_r"]], f[i["iris_x_l"]] - n[i["iris_x_l"]]])
-    dy = np.array([f[i["iris_y_r"]] - n[i["iris_y_r"]], f[i["iris_y_l"]] - n[i["iris_y_l"]]])
-    w = np.asarray(eye_weights, dtype=float)
-    total = float(w.sum())
-    if total < 1e-6:
-        return 0.0, 0.0
-    return float(dx @ w) / total, float(dy @ w) / total
+def eye_offsets(features: np.ndarray, neutral: np.ndarray) -> np.ndarray:
+    """Each iris's offset from its neutral position, rows (right eye, left eye), columns
+    (towards the subject's right, up), in iris-offset units (/ eye width)."""
+    i = FEATURE_INDEX
+    names = (("iris_x_r", "iris_y_r"), ("iris_x_l", "iris_y_l"))
+    idx = np.array([[i[a], i[b]] for a, b in names])
+    return np.asarray(features, dtype=float)[idx] - np.asarray(neutral, dtype=float)[idx]
 
 
 def look_weights(gaze_x: float, gaze_y: float) -> dict[str, float]:

@@ -58,6 +58,9 @@ def neutral_prior() -> np.ndarray:
 LID_WIDE_RANGE = 0.08  # upper lid above neutral / eye width
 SQUINT_RANGE = 0.06  # lower lid rise / eye width
 MIN_LID_TRAVEL = 0.02  # guards the blink ratio when lids are degenerate
+# The first tenth of the lid's travel reads as open: looking down or a relaxed lid lowers
+# the upper lid a little without any blink.
+BLINK_DEADZONE = 0.1
 GAZE_X_RANGE = 0.2  # iris offset / eye width for eyeLookIn/Out = 1 (about 30 degrees)
 GAZE_Y_RANGE = 0.12  # vertical iris travel is smaller than horizontal
 BROW_DOWN_RANGE = 0.05  # eye spans
