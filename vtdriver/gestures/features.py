@@ -1,0 +1,70 @@
+"""Scale- and rotation-invariant features of one hand, the inputs of the finger states.
+
+- ``curl``: per finger (index..little), the sum of the bend angles at MCP, PIP and DIP in
+  degrees. About 0 for a straight finger, 180-250 for a finger curled into a fist. Angles do not
+  change when the hand is scaled, moved or turned.
+- ``thumb_out``: how far the thumb tip sits beyond the index knuckle, sideways across the palm
+  (towards the thumb side), in palm lengths (wrist to middle knuckle). Positive when the thumb
+  sticks out (thumbs up, call, open hand), near zero when it lies along the index finger,
+  negative when folded across the palm or over the fingers. Measured in the palm's own axes,
+  so it is rotation invariant, and in palm lengths, so it is scale invariant.
+- ``directions``: unit direction of each finger (knuckle to tip; thumb MCP to tip) in Unity
+  axes, for the optional direction constraints (thumb up / down). These are the only
+  features that depend on how the hand is held, on purpose.
+- ``tip_distance``: distances between fingertips in palm lengths (for "touch" constraints
+  such as the ok sign).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from vtdriver import quat
+
+FINGER_NAMES = ("thumb", "index", "middle", "ring", "little")
+WRIST, THUMB_MCP, THUMB_TIP, INDEX_MCP, MIDDLE_MCP, LITTLE_MCP = 0, 2, 4, 5, 9, 17
+TIPS = np.array([4, 8, 12, 16, 20])
+# Wrist, MCP, PIP, DIP, TIP of index, middle, ring, little.
+_CURL_CHAINS = np.array([[0, 5, 6, 7, 8], [0, 9, 10, 11, 12], [0, 13, 14, 15, 16], [0, 17, 18, 19, 20]])
+# The segment whose direction "points" for each finger: thumb MCP->tip, others MCP->tip.
+_DIRECTION_FROM = np.array([2, 5, 9, 13, 17])
+
+# A palm shorter than this fraction of the hand's overall extent means the landmarks have
+# collapsed (a tracking failure), and no feature is meaningful.
+_MIN_PALM_FRACTION = 0.05
+
+
+@dataclass(frozen=True)
+class HandFeatures:
+    curl: np.ndarray  # (4,) degrees, index..little
+    thumb_out: float  # palm lengths
+    directions: np.ndarray  # (5, 3) unit vectors, thumb..little, Unity axes
+    tip_distance: np.ndarray  # (5, 5) palm lengths, thumb..little
+
+
+def hand_features(points_unity: np.ndarray) -> HandFeatures | None:
+    """Features of 21 hand landmarks in Unity axes (any uniform scale), or None when the
+    landmarks are degenerate (non-finite, or the palm has collapsed)."""
+    points = np.asarray(points_unity, dtype=float)[:, :3]
+    if points.shape != (21, 3) or not np.all(np.isfinite(points)):
+        return None
+    extent = float(np.max(np.ptp(points, axis=0)))
+    palm_axis = points[MIDDLE_MCP] - points[WRIST]
+    palm = float(np.linalg.norm(palm_axis))
+    if extent <= 0 or palm < _MIN_PALM_FRACTION * extent:
+        return None
+
+    segments = np.diff(points[_CURL_CHAINS], axis=1)  # (4, 4, 3)
+    bends = quat.vector_angle(segments[:, :-1], segments[:, 1:])  # (4, 3)
+    curl = np.degrees(bends.sum(axis=1))
+
+    up = palm_axis / palm
+    across = points[INDEX_MCP] - points[LITTLE_MCP]
+    across = quat.normalize(across - np.dot(across, up) * up, fallback=np.zeros(3))
+    thumb_out = float(np.dot(points[THUMB_TIP] - points[INDEX_MCP], across) / palm)
+
+    directions = quat.normalize(points[TIPS] - points[_DIRECTION_FROM], fallback=np.zeros(3))
+    tips = points[TIPS]
+    tip_distance = np.linalg.norm(tips[:, None, :] - tips[None, :, :], axis=-1) / palm
+    return HandFeatures(curl=curl, thumb_out=thumb_out, directions=directions, tip_distance=tip_distance)

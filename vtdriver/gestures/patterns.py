@@ -1,0 +1,118 @@
+"""Gesture patterns: declarative descriptions of a hand shape, and picking the one that fits.
+
+A one-hand pattern constrains any of: each finger's state (extended / half / curled, or a list
+of allowed states), the direction a finger points (``thumb_points = "up"``), and fingertips
+that touch (``touch = ["thumb", "index"]``). Unconstrained fingers may do anything.
+
+A two-hand pattern names one one-hand gesture per hand (``left``/``right``, or ``both``).
+
+When several patterns fit, the most specific wins: specificity counts one per constrained
+finger and per direction, two per touch (a touch pins two fingers). An explicit ``priority``
+beats specificity; among equals the pattern written first wins.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from vtdriver.gestures.features import FINGER_NAMES, HandFeatures
+from vtdriver.gestures.states import STATES
+
+# Directions in Unity axes, window mode: +X is the subject's right, +Y up, +Z towards the
+# camera (the subject's forward).
+DIRECTIONS: dict[str, np.ndarray] = {
+    "up": np.array([0.0, 1.0, 0.0]),
+    "down": np.array([0.0, -1.0, 0.0]),
+    "right": np.array([1.0, 0.0, 0.0]),
+    "left": np.array([-1.0, 0.0, 0.0]),
+    "forward": np.array([0.0, 0.0, 1.0]),
+    "back": np.array([0.0, 0.0, -1.0]),
+}
+
+
+@dataclass(frozen=True)
+class HandPattern:
+    name: str
+    fingers: dict[str, frozenset[str]]  # finger -> allowed states (constrained fingers only)
+    directions: dict[str, str] = field(default_factory=dict)  # finger -> direction name
+    tolerance_deg: float | None = None  # None: the [gestures] default
+    touches: tuple[tuple[str, str], ...] = ()
+    priority: int = 0
+    order: int = 0
+
+    @property
+    def specificity(self) -> int:
+        constrained = sum(1 for allowed in self.fingers.values() if len(allowed) < len(STATES))
+        return constrained + len(self.directions) + 2 * len(self.touches)
+
+    def matches(self, states: tuple[str, ...], features: HandFeatures, settings) -> bool:
+        for finger, allowed in self.fingers.items():
+            if states[FINGER_NAMES.index(finger)] not in allowed:
+                return False
+        if self.directions:
+            tolerance = self.tolerance_deg if self.tolerance_deg is not None else settings.direction_tolerance_deg
+            cos_limit = np.cos(np.radians(tolerance))
+            for finger, direction in self.directions.items():
+                pointing = features.directions[FINGER_NAMES.index(finger)]
+                if float(np.dot(pointing, DIRECTIONS[direction])) < cos_limit:
+                    return False
+        for a, b in self.touches:
+            if features.tip_distance[FINGER_NAMES.index(a), FINGER_NAMES.index(b)] >= settings.touch_distance:
+                return False
+        return True
+
+
+@dataclass(frozen=True)
+class TwoHandPattern:
+    name: str
+    left: str
+    right: str
+    priority: int = 0
+    order: int = 0
+
+
+@dataclass(frozen=True)
+class GestureTiming:
+    """Per-gesture overrides of the [gestures] timing defaults, in milliseconds (None: default)."""
+
+    enter_ms: float | None = None
+    exit_ms: float | None = None
+    cooldown_ms: float | None = None
+
+
+@dataclass(frozen=True)
+class GestureSet:
+    hand_patterns: tuple[HandPattern, ...]
+    two_hand_patterns: tuple[TwoHandPattern, ...] = ()
+    timing: dict[str, GestureTiming] = field(default_factory=dict)
+
+    @property
+    def names(self) -> frozenset[str]:
+        return frozenset(p.name for p in self.hand_patterns) | frozenset(p.name for p in self.two_hand_patterns)
+
+    def is_two_hand(self, name: str) -> bool:
+        return any(p.name == name for p in self.two_hand_patterns)
+
+    def classify(self, states: tuple[str, ...], features: HandFeatures, settings) -> str | None:
+        """The best-fitting one-hand gesture, or None."""
+        best = None
+        best_key = None
+        for pattern in self.hand_patterns:
+            if not pattern.matches(states, features, settings):
+                continue
+            key = (pattern.priority, pattern.specificity, -pattern.order)
+            if best_key is None or key > best_key:
+                best, best_key = pattern.name, key
+        return best
+
+    def classify_two_hand(self, left: str | None, right: str | None) -> str | None:
+        """The two-hand gesture formed by the two hands' current gestures, or None."""
+        best = None
+        best_key = None
+        for pattern in self.two_hand_patterns:
+            if pattern.left == left and pattern.right == right:
+                key = (pattern.priority, -pattern.order)
+                if best_key is None or key > best_key:
+                    best, best_key = pattern.name, key
+        return best

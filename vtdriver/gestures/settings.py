@@ -1,0 +1,68 @@
+"""Config sections of the hands stage: ``[hands]`` (finger bones, handedness) and
+``[gestures]`` (recognition thresholds, event timing, mapping files)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vtdriver.settings import setting
+
+
+@dataclass(frozen=True)
+class HandsSettings:
+    fingers: bool = setting(True, "send the 15 finger bones of each tracked hand")
+    check_handedness: bool = setting(
+        True, "cross-check each hand against the pose wrists and correct a left/right swap"
+    )
+    handedness_margin: float = setting(
+        0.25,
+        "swap a hand pair only when the swapped assignment is this much closer to the pose wrists "
+        "(fraction of the straight assignment's distance)",
+        min=0,
+        max=1,
+    )
+    handedness_max_distance: float = setting(
+        0.6,
+        "a lone hand further than this from its pose wrist (in shoulder widths) is checked against "
+        "the other wrist",
+        min=0,
+        min_exclusive=True,
+    )
+
+
+@dataclass(frozen=True)
+class GestureSettings:
+    enabled: bool = setting(True, "recognise gestures and send gesture events")
+    gestures_file: str = setting("mappings/gestures.toml", "gesture patterns (TOML)")
+    actions_file: str = setting("mappings/actions.toml", "what each gesture does (TOML)")
+    enter_ms: float = setting(150.0, "a gesture must be held this long before it enters", min=0, max=5000)
+    exit_ms: float = setting(120.0, "a gesture exits after it has been gone this long", min=0, max=5000)
+    cooldown_ms: float = setting(300.0, "after a gesture exits it cannot enter again for this long", min=0, max=60000)
+    lost_hand_ms: float = setting(
+        200.0, "a hand missing this long exits its gesture (short tracking drop-outs are bridged)", min=0, max=5000
+    )
+    finger_extended_below_deg: float = setting(
+        60.0, "a finger whose knuckle bends add up to less than this is extended", min=0, max=360
+    )
+    finger_curled_above_deg: float = setting(
+        120.0, "a finger whose knuckle bends add up to more than this is curled", min=0, max=360
+    )
+    finger_hysteresis_deg: float = setting(10.0, "a finger changes state only this far past a boundary", min=0, max=90)
+    thumb_extended_above: float = setting(
+        0.2, "the thumb is out when its tip is this many palm lengths beyond the index knuckle", min=-2, max=2
+    )
+    thumb_curled_below: float = setting(
+        -0.15, "the thumb is folded when its tip is this far inside the index knuckle (palm lengths)", min=-2, max=2
+    )
+    thumb_hysteresis: float = setting(0.05, "the thumb changes state only this far past a boundary", min=0, max=1)
+    direction_tolerance_deg: float = setting(
+        70.0, "default cone half-angle of a direction constraint such as thumb_points = \"up\"", min=1, max=180
+    )
+    touch_distance: float = setting(
+        0.35, "fingertips closer than this (palm lengths) touch, for patterns such as ok", min=0, min_exclusive=True
+    )
+
+    def __post_init__(self):
+        if self.finger_curled_above_deg <= self.finger_extended_below_deg:
+            raise ValueError("finger_curled_above_deg: must be greater than finger_extended_below_deg")
+        if self.thumb_curled_below >= self.thumb_extended_above:
+            raise ValueError("thumb_curled_below: must be less than thumb_extended_above")
