@@ -1,0 +1,229 @@
+"""Body solver: MediaPipe pose (plus hands when tracked) -> humanoid bone rotations.
+
+``BodySolver.solve(landmarks)`` returns LOCAL rotations in the VMC convention (relative to the
+parent, Unity axes, identity = VRM T-pose) and the matching WORLD rotations of every body bone
+(the face solver turns a head orientation into Neck/Head locals with them). The geometry lives
+in ``body_pose`` (pure functions); this module adds visibility, upper-body mode and tracking
+loss: every part (torso, head, each arm, hand, leg, foot, the root) holds its last value for
+``hold_seconds`` when lost, eases to rest over ``ease_seconds``, and blends back in over
+``blend_in_seconds`` when found again. Nothing snaps, not even the first detection.
+
+Window mode only: mirror mode is ``coords.apply_mirror`` on the finished AvatarFrame.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from vtdriver import coords, humanoid, quat
+from vtdriver.frame import Landmarks
+from vtdriver.settings import setting
+from vtdriver.smoothing import HoldThenEase, lerp
+from vtdriver.solvers import body_pose as bp
+from vtdriver.solvers.bone_frames import partial_rotation
+from vtdriver.solvers.hand_frame import POSE_HAND_POINTS, hand_world_rotation, hand_world_rotation_from_pose
+
+# The bones this solver drives (eyes, jaw, toes and fingers belong to other solvers).
+BODY_BONES: tuple[str, ...] = tuple(
+    name for name in humanoid.BONE_NAMES
+    if not any(finger in name for finger in humanoid.FINGERS) and not name.endswith(("Eye", "Jaw", "Toes"))
+)
+_TWIST = "twist"  # key of a limb's lower-bone twist inside a hand / foot part
+
+
+@dataclass(frozen=True)
+class BodySettings:
+    """TOML section [body]."""
+
+    upper_body_only: bool = setting(True, "keep the hips and legs at rest (seated streamers); the spine carries the torso")
+    visibility_threshold: float = setting(0.5, "pose landmarks below this visibility do not drive bones", min=0, max=1)
+    hold_seconds: float = setting(0.5, "a lost part holds its last pose this long", min=0)
+    ease_seconds: float = setting(1.0, "then eases to the rest pose over this long", min=0)
+    blend_in_seconds: float = setting(0.3, "a part found again blends from what was shown over this long", min=0)
+    root_motion: bool = setting(False, "move the avatar's root with the streamer's position in the image")
+
+    def __post_init__(self) -> None:
+        for key in ("visibility_threshold", "hold_seconds", "ease_seconds", "blend_in_seconds"):
+            value = getattr(self, key)
+            if not np.isfinite(value) or value < 0:
+                raise ValueError(f"{key} must be a finite number >= 0, got {value!r}")
+        if self.visibility_threshold > 1:
+            raise ValueError(f"visibility_threshold must be in [0, 1], got {self.visibility_threshold}")
+
+
+@dataclass
+class BodyResult:
+    bones: dict[str, np.ndarray]  # local rotations, VMC convention
+    world: dict[str, np.ndarray]  # world rotations of the same bones
+    root_position: np.ndarray | None
+    tracked: bool  # the torso was solved from this frame's landmarks
+    parts: dict[str, bool] = field(default_factory=dict)  # per part: solved this frame
+
+
+def _part_names() -> dict[str, tuple[str, ...]]:
+    parts = {
+        "torso": ("Hips", *bp.SPINE_BONES, "LeftShoulder", "RightShoulder"),
+        "head": ("Neck", "Head"),
+    }
+    for side in bp.SIDES:
+        s = side.capitalize()
+        parts[f"{side}_arm"] = (f"{s}UpperArm", f"{s}LowerArm")
+        parts[f"{side}_hand"] = (_TWIST, f"{s}Hand")
+        parts[f"{side}_leg"] = (f"{s}UpperLeg", f"{s}LowerLeg")
+        parts[f"{side}_foot"] = (_TWIST, f"{s}Foot")
+    return parts
+
+
+def _local(parent_world: np.ndarray, child_world: np.ndarray) -> np.ndarray:
+    return quat.normalize(quat.multiply(quat.conjugate(parent_world), child_world))
+
+
+class BodySolver:
+    def __init__(self, settings: BodySettings | None = None):
+        self.settings = settings or BodySettings()
+        s = self.settings
+        self._parts = _part_names()
+        self._loss = {
+            part: HoldThenEase(
+                s.hold_seconds,
+                s.ease_seconds,
+                blend_in_seconds=s.blend_in_seconds,
+                rest={name: quat.IDENTITY for name in names},
+            )
+            for part, names in self._parts.items()
+        }
+        self._root_loss = HoldThenEase(
+            s.hold_seconds,
+            s.ease_seconds,
+            blend_in_seconds=s.blend_in_seconds,
+            rest={"root": humanoid.REST_OFFSET["Hips"]},
+            mix=lerp,
+        )
+
+    def solve(self, lm: Landmarks) -> BodyResult:
+        solved = self.solve_parts(lm)
+        shown = {part: self._loss[part].update(solved.get(part), lm.t) for part in self._parts}
+        bones: dict[str, np.ndarray] = {}
+        for part in ("torso", "head", "left_arm", "right_arm", "left_leg", "right_leg"):
+            bones.update(shown[part])
+        for side in bp.SIDES:
+            s = side.capitalize()
+            for part, lower, end in ((f"{side}_hand", f"{s}LowerArm", f"{s}Hand"), (f"{side}_foot", f"{s}LowerLeg", f"{s}Foot")):
+                bones[lower] = quat.normalize(quat.multiply(bones[lower], shown[part][_TWIST]))
+                bones[end] = shown[part][end]
+        bones = {name: _finite_or_identity(bones[name]) for name in BODY_BONES if name in bones}
+        root = None
+        if self.settings.root_motion:
+            anchor = self._root_position(lm)
+            root = self._root_loss.update(None if anchor is None else {"root": anchor}, lm.t)["root"]
+        return BodyResult(
+            bones=bones,
+            world=world_rotations(bones),
+            root_position=root,
+            tracked="torso" in solved,
+            parts={part: part in solved for part in self._parts},
+        )
+
+    def solve_parts(self, lm: Landmarks) -> dict[str, dict[str, np.ndarray]]:
+        """This frame's local rotations per part, for the parts the landmarks define (stateless)."""
+        pose = self._pose_input(lm)
+        if pose is None:
+            return {}
+        return solve_parts(pose, self.settings.upper_body_only)
+
+    def _pose_input(self, lm: Landmarks) -> bp.PoseInput | None:
+        if lm.pose_world is None:
+            return None
+        raw = np.asarray(lm.pose_world, dtype=float)
+        if raw.shape[0] < 33:
+            return None
+        points = coords.world_to_unity(raw)
+        visibility = raw[:, 3] if raw.shape[1] > 3 else np.ones(len(raw))
+        usable = np.all(np.isfinite(points), axis=1) & (np.nan_to_num(visibility, nan=0.0) >= self.settings.visibility_threshold)
+        hands: dict[str, np.ndarray | None] = {}
+        for side in bp.SIDES:
+            hand_points = lm.part(f"{side}_hand")
+            hand = None
+            if hand_points is not None:
+                hand = hand_world_rotation(coords.image_to_unity(hand_points, lm.image_size), side)
+            if hand is None and np.all(usable[list(POSE_HAND_POINTS[side].values())]):
+                hand = hand_world_rotation_from_pose(points, side)
+            hands[side] = hand
+        return bp.PoseInput(points=points, usable=usable, hand_world=hands)
+
+    def _root_position(self, lm: Landmarks) -> np.ndarray | None:
+        """Root (Hips) position from where the body sits in the image: the anchor's offset from
+        the image centre, in metres by the ratio of the shoulder width in pose_world to its
+        width in the image. Depth is not estimated (z stays at rest)."""
+        if lm.pose is None or lm.pose_world is None:
+            return None
+        shoulders = [bp.SHOULDER["left"], bp.SHOULDER["right"]]
+        anchor_ids = shoulders if self.settings.upper_body_only else [bp.HIP["left"], bp.HIP["right"]]
+        image = coords.image_to_unity(lm.pose, lm.image_size)
+        world = coords.world_to_unity(lm.pose_world)
+        width_px = np.linalg.norm(np.diff(image[shoulders, :2], axis=0))
+        width_m = np.linalg.norm(np.diff(world[shoulders], axis=0))
+        centre = coords.image_to_unity(np.array([0.5, 0.5, 0.0]), lm.image_size)
+        offset = (image[anchor_ids].mean(axis=0) - centre) * (width_m / width_px if width_px > 1e-6 else 0.0)
+        root = humanoid.REST_OFFSET["Hips"] + np.array([offset[0], offset[1], 0.0])
+        return root if np.all(np.isfinite(root)) else None
+
+
+def solve_parts(pose: bp.PoseInput, upper_body_only: bool) -> dict[str, dict[str, np.ndarray]]:
+    """Local rotations per part for the parts this pose defines; a part it does not define is
+    absent (the torso's absence drops everything, as limbs are relative to it)."""
+    torso = bp.solve_torso(pose, upper_body_only)
+    if torso is None:
+        return {}
+    hips = torso["Hips"]
+    parts: dict[str, dict[str, np.ndarray]] = {
+        "torso": {
+            "Hips": hips,
+            **{name: _local(torso[parent], torso[name]) for parent, name in zip(("Hips", *bp.SPINE_BONES), bp.SPINE_BONES)},
+            "LeftShoulder": quat.IDENTITY,
+            "RightShoulder": quat.IDENTITY,
+        }
+    }
+    head = bp.solve_head(pose)
+    if head is not None:
+        neck = partial_rotation(_local(torso["UpperChest"], head), 0.5)  # neck and head share the turn
+        parts["head"] = {"Neck": neck, "Head": _local(quat.multiply(torso["UpperChest"], neck), head)}
+    p, ok = pose.points, pose.usable
+    for side in bp.SIDES:
+        s = side.capitalize()
+        chain = (bp.SHOULDER[side], bp.ELBOW[side], bp.WRIST[side])
+        if np.all(ok[list(chain)]):
+            parent = torso[f"{s}Shoulder"]
+            limb = bp.solve_limb(*p[list(chain)], (f"{s}UpperArm", f"{s}LowerArm", f"{s}Hand"), bp.ELBOW_FLEXION_REST, parent, pose.hand_world[side])
+            _add_limb(parts, limb, parent, f"{side}_arm", f"{side}_hand", f"{s}UpperArm", f"{s}LowerArm", f"{s}Hand")
+        chain = (bp.HIP[side], bp.KNEE[side], bp.ANKLE[side])
+        if not upper_body_only and np.all(ok[list(chain)]):
+            foot = bp.solve_foot(pose, side)
+            limb = bp.solve_limb(*p[list(chain)], (f"{s}UpperLeg", f"{s}LowerLeg", f"{s}Foot"), bp.KNEE_FLEXION_REST, hips, foot)
+            _add_limb(parts, limb, hips, f"{side}_leg", f"{side}_foot", f"{s}UpperLeg", f"{s}LowerLeg", f"{s}Foot")
+    return parts
+
+
+def _add_limb(parts, limb, parent, limb_part, end_part, upper, lower, end) -> None:
+    if limb is None:
+        return
+    parts[limb_part] = {upper: _local(parent, limb.upper), lower: _local(limb.upper, limb.lower_untwisted)}
+    if limb.twist is not None:
+        parts[end_part] = {_TWIST: limb.twist, end: limb.end_local}
+
+
+def _finite_or_identity(q: np.ndarray) -> np.ndarray:
+    q = np.asarray(q, dtype=float)
+    return quat.normalize(q) if np.all(np.isfinite(q)) else quat.IDENTITY.copy()
+
+
+def world_rotations(local: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """World rotations of the bones in ``local`` (missing ancestors at rest)."""
+    world: dict[str, np.ndarray] = {}
+    for name in BODY_BONES:
+        parent = humanoid.PARENT[name]
+        own = local.get(name, quat.IDENTITY)
+        above = quat.IDENTITY if parent is None else world.get(parent, quat.IDENTITY)
+        world[name] = quat.normalize(quat.multiply(above, own))
+    return {name: world[name] for name in local}
