@@ -15,6 +15,10 @@ from __future__ import annotations
 from vtdriver.frame import GestureEvent
 from vtdriver.gestures.patterns import GestureTiming
 
+# Frame times are floats: 3 frames at 30 fps is 0.09999... s. A microsecond of slack keeps a
+# duration that is an exact number of frames from missing its threshold by a rounding error.
+_SLACK_S = 1e-6
+
 
 class GestureDebouncer:
     """Debounced gesture state of one hand ("left", "right", or "both" for two-hand gestures)."""
@@ -50,7 +54,7 @@ class GestureDebouncer:
             self._candidate = None
             if self._lost_since is None:
                 self._lost_since = t
-            if self.active is not None and t - self._lost_since >= self._settings.lost_hand_ms / 1000.0:
+            if self.active is not None and t - self._lost_since + _SLACK_S >= self._settings.lost_hand_ms / 1000.0:
                 events.append(self._exit(t))
             return events
         self._lost_since = None
@@ -64,15 +68,15 @@ class GestureDebouncer:
             else:
                 if self._absent_since is None:
                     self._absent_since = t
-                gone_long_enough = t - self._absent_since >= self._ms(self.active, "exit_ms")
-                held_long_enough = t - self._active_since >= self._ms(self.active, "enter_ms")
+                gone_long_enough = t - self._absent_since + _SLACK_S >= self._ms(self.active, "exit_ms")
+                held_long_enough = t - self._active_since + _SLACK_S >= self._ms(self.active, "enter_ms")
                 if gone_long_enough and held_long_enough:
                     events.append(self._exit(t))
 
         if self.active is None and self._candidate is not None:
             gesture = self._candidate
-            held = t - self._candidate_since >= self._ms(gesture, "enter_ms")
-            cooled = t - self._last_exit.get(gesture, float("-inf")) >= self._ms(gesture, "cooldown_ms")
+            held = t - self._candidate_since + _SLACK_S >= self._ms(gesture, "enter_ms")
+            cooled = t - self._last_exit.get(gesture, float("-inf")) + _SLACK_S >= self._ms(gesture, "cooldown_ms")
             if held and cooled:
                 events.append(self._enter(gesture, t))
         return events
@@ -90,10 +94,10 @@ class GestureDebouncer:
         return GestureEvent(self.hand, gesture, "exit", t)
 
     def _holds(self, t: float) -> list[GestureEvent]:
-        if self._next_hold is None or t < self._next_hold:
+        if self._next_hold is None or t + _SLACK_S < self._next_hold:
             return []
         interval = self._hold_every_ms[self.active] / 1000.0
         # One event per frame at most, even after a stall: receivers want "still held", not a burst.
-        while self._next_hold <= t:
+        while self._next_hold <= t + _SLACK_S:
             self._next_hold += interval
         return [GestureEvent(self.hand, self.active, "hold", t)]
