@@ -64,7 +64,23 @@ def _check_scalar(expected: type, value: Any, ctx: TableContext, key: str) -> An
     raise ctx.error(key, f"has an unsupported type {expected!r}")  # a programming error
 
 
+def _check_any_scalar(value: Any, ctx: TableContext, key: str) -> Any:
+    if isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return _check_scalar(float, value, ctx, key)
+    raise ctx.error(key, f"must be a number, string or true/false, got {_describe(value)}")
+
+
 def _check_value(annotation: Any, value: Any, ctx: TableContext, key: str) -> Any:
+    if annotation is list:
+        if not isinstance(value, list):
+            raise ctx.error(key, f"must be a list, got {_describe(value)}")
+        return [_check_any_scalar(item, ctx, key) for item in value]
+    if annotation is dict:
+        if not isinstance(value, dict):
+            raise ctx.error(key, f"must be a table, got {_describe(value)}")
+        return {str(k): _check_any_scalar(v, ctx, f"{key}.{k}") for k, v in value.items()}
     origin = typing.get_origin(annotation)
     args = typing.get_args(annotation)
     if origin is typing.Union or str(origin) == "<class 'types.UnionType'>":

@@ -54,6 +54,12 @@ class FaceSettings:
     gaze_closed_threshold: float = setting(0.5, "blink weight above which an eye no longer steers the gaze", min=0.05, max=1)
     eye_max_yaw_deg: float = setting(30.0, "eye bone yaw for a full eyeLookIn/Out", min=0, max=60)
     eye_max_pitch_deg: float = setting(20.0, "eye bone pitch for a full eyeLookUp/Down", min=0, max=60)
+    neck_share: float = setting(
+        0.4,
+        "share of the chest-to-head turn the Neck bone takes; the Head takes the rest (see solvers/head.py)",
+        min=0,
+        max=1,
+    )
     emotions: bool = setting(True, "derive happy/angry/sad/relaxed/surprised from the geometry")
     smoothing_window: dict = setting(
         {"eyes": 3, "gaze": 5, "brows": 7, "mouth": 5, "cheeks_nose": 7},

@@ -26,6 +26,7 @@ from vtdriver.solvers.face_blendshapes import FeatureRanges
 from vtdriver.solvers.face_calibration import feature_vector, features_dict
 from vtdriver.solvers.face_features import FEATURE_INDEX, compute_features
 from vtdriver.solvers.face_geometry import head_pose
+from vtdriver.errors import UserError
 
 PROFILE_VERSION = 1
 PHASES = ("neutral", "mouth_open", "eyes_closed")
@@ -33,7 +34,7 @@ PHASES = ("neutral", "mouth_open", "eyes_closed")
 MIN_PHASE_FRAMES = 5
 
 
-class ProfileError(ValueError):
+class ProfileError(UserError, ValueError):
     """A profile file that cannot be used; the message names the file and key."""
 
     def __init__(self, path: Path | str, key: str | None, message: str):
@@ -42,7 +43,7 @@ class ProfileError(ValueError):
         super().__init__(where + message)
 
 
-class CalibrationError(ValueError):
+class CalibrationError(UserError, ValueError):
     """Calibration could not produce a profile (e.g. no face in the neutral phase)."""
 
 
