@@ -56,6 +56,10 @@ class FrameSource(Protocol):
 
 @dataclass(frozen=True)
 class SourceSettings:
+    default: str = setting(
+        "0", "what runs when --source is not given: a camera index, device path or name, a video "
+        "or image file, replay:FILE.jsonl, or demo"
+    )
     realtime: bool = setting(
         True, "pace video, image, replay and demo sources to the wall clock (--no-realtime turns it off)"
     )
