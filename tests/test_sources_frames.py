@@ -100,3 +100,15 @@ def test_odd_landmarks_spoil_copies_only():
     assert not part.any()
     with pytest.raises(ValueError):
         odd_landmarks(landmarks, "melted")
+
+
+def test_a_skipped_frame_of_a_live_source_becomes_a_none_tick(tmp_path):
+    import cv2
+
+    still = tmp_path / "still.png"
+    cv2.imwrite(str(still), _bgr(64, 48))
+    settings = SourceSettings(realtime=True, image_fps=200)
+    source = open_source(str(still), settings, faults=lambda raw: FaultInjectingSource(raw, odd_items={1: "empty"}))
+    items = [item for _, item in zip(range(3), source)]
+    assert isinstance(items[0], CapturedFrame) and items[1] is None and isinstance(items[2], CapturedFrame)
+    assert source.stats.skipped == {"empty": 1}
