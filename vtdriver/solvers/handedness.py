@@ -12,6 +12,11 @@ fingers to the right hand and flips both wrists, so it is worth checking every f
    clearly closer.
 3. With neither, the tracker's labels stand.
 
+Holistic also puts *both* hand models on one physical hand now and then (seen on
+``webcam_thumbs_up.mp4``: one raised hand, "left" and "right" landmarks a fraction of a palm
+apart). Two hands that overlap are one hand: the one that continues a hand from the last frame
+is kept, else the one nearer its own pose wrist.
+
 Works in the subject's terms only (window mode); mirror mode swaps sides later, on the solved
 frame (``coords.apply_mirror``).
 """
@@ -33,6 +38,9 @@ SIDES = ("left", "right")
 _CONTINUITY_PALMS = 2.0
 # Pose landmarks with visibility below this are guesses (MediaPipe's own drawing threshold).
 _VISIBLE = 0.5
+# Two distinct hands cannot be closer than about a palm length centre to centre (they would
+# interpenetrate); Holistic's duplicates on webcam_thumbs_up.mp4 sit at 0.01-0.3, rarely 0.9.
+_DUPLICATE_PALMS = 0.75
 
 
 def _wrist_and_palm(hand: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, float]:
@@ -50,6 +58,7 @@ class HandednessCheck:
         # side -> (wrist in Unity pixels, time) where each side's hand was last seen
         self._previous: dict[str, tuple[np.ndarray, float]] = {}
         self.swaps = 0  # how many frames were corrected, for diagnostics
+        self.duplicates = 0  # frames where both hand models sat on one hand
 
     def reset(self) -> None:
         self._previous = {}
@@ -57,14 +66,41 @@ class HandednessCheck:
     def correct(self, lm: Landmarks) -> Landmarks:
         hands = {side: lm.part(f"{side}_hand") for side in SIDES}
         hands = {side: h for side, h in hands.items() if h is not None and np.all(np.isfinite(h))}
+        duplicate = self._duplicate(hands, lm)
+        if duplicate is not None:
+            self.duplicates += 1
+            hands = {side: h for side, h in hands.items() if side != duplicate}
         swap = self._decide(hands, lm)
         if swap:
             self.swaps += 1
             hands = {("right" if side == "left" else "left"): h for side, h in hands.items()}
         self._remember(hands, lm)
-        if not swap:
+        if not swap and duplicate is None:
             return lm
         return replace(lm, left_hand=hands.get("left"), right_hand=hands.get("right"))
+
+    def _duplicate(self, hands: dict[str, np.ndarray], lm: Landmarks) -> str | None:
+        """The side to drop when both hands are one hand, else None."""
+        if len(hands) < 2:
+            return None
+        points = {side: coords.image_to_unity(h, lm.image_size) for side, h in hands.items()}
+        palm = np.mean([np.linalg.norm(p[HAND_MIDDLE_MCP] - p[HAND_WRIST]) for p in points.values()])
+        gap = np.linalg.norm(points["left"].mean(axis=0) - points["right"].mean(axis=0))
+        if not palm > 0 or gap >= _DUPLICATE_PALMS * palm:
+            return None
+        for side in SIDES:
+            if self._continuity({side: hands[side]}, lm) is False:
+                return "right" if side == "left" else "left"
+        return self._farther_from_pose(points, lm) or "left"
+
+    def _farther_from_pose(self, points: dict[str, np.ndarray], lm: Landmarks) -> str | None:
+        pose = lm.pose
+        if pose is None or pose.shape[0] <= POSE_RIGHT_WRIST:
+            return None
+        pose_points = coords.image_to_unity(pose, lm.image_size)
+        index = {"left": POSE_LEFT_WRIST, "right": POSE_RIGHT_WRIST}
+        distance = {s: np.linalg.norm(points[s][HAND_WRIST] - pose_points[index[s]]) for s in SIDES}
+        return max(distance, key=distance.get)
 
     def _decide(self, hands: dict[str, np.ndarray], lm: Landmarks) -> bool:
         if not hands:
