@@ -87,3 +87,16 @@ def test_mirror_swaps_gesture_sides_consistently():
     assert mirrored.events[0].hand == "left" and mirrored.events[0].gesture == "thumbs_up"
     assert all(name.startswith("Left") for name in mirrored.bones)
     assert coords.apply_mirror(frame, mirror=False) is frame
+
+
+def test_both_hand_models_on_one_hand_become_one_hand():
+    check = HandednessCheck()
+    pose = _pose(left_wrist=(0.55, 0.95), right_wrist=(0.3, 0.6))
+    hand = _hand_at((0.3, 0.6))
+    check.correct(Landmarks(t=0.0, image_size=SIZE, pose=pose, right_hand=hand))
+    ghost = _hand_at((0.302, 0.61))  # Holistic's "left" model sitting on the same right hand
+    fixed = check.correct(Landmarks(t=1 / 30, image_size=SIZE, pose=pose, left_hand=ghost, right_hand=hand))
+    assert fixed.right_hand is hand and fixed.left_hand is None and check.duplicates == 1
+    # Two hands a hand-width apart are two hands.
+    apart = Landmarks(t=2 / 30, image_size=SIZE, pose=pose, left_hand=_hand_at((0.45, 0.6)), right_hand=hand)
+    assert HandednessCheck().correct(apart) is apart
