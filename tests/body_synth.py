@@ -88,8 +88,22 @@ def t_pose_locals() -> dict[str, np.ndarray]:
     return {}
 
 
+_BODY = tuple(n for n in humanoid.BONE_NAMES if not any(f in n for f in humanoid.FINGERS))
+
+
 def fk(local: dict[str, np.ndarray]):
-    return humanoid.forward_kinematics(local)
+    """World positions and rotations of the body bones (the test's own FK model: the humanoid
+    rest offsets, each bone placed by its parent's world rotation)."""
+    pos, rot = {}, {}
+    for name in _BODY:
+        parent = humanoid.PARENT[name]
+        own = local.get(name, quat.IDENTITY)
+        if parent is None:
+            pos[name], rot[name] = humanoid.REST_OFFSET[name], own
+        else:
+            pos[name] = pos[parent] + quat.rotate(rot[parent], humanoid.REST_OFFSET[name])
+            rot[name] = quat.multiply(rot[parent], own)
+    return pos, rot
 
 
 def landmarks_unity(local: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -113,13 +127,14 @@ def landmarks_unity(local: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str,
     hands = {}
     for side in ("left", "right"):
         s = side.capitalize()
-        hand = np.zeros((21, 3))
-        hand[0] = pos[f"{s}Hand"]
+        # Straight fingers at rest relative to the palm: the knuckles are what the hand frame
+        # reads; the joints along each finger only need to be plausible.
+        rest = np.zeros((21, 3))
         for f, finger in enumerate(humanoid.FINGERS):
-            for k, phalanx in enumerate(humanoid.PHALANGES):
-                hand[1 + 4 * f + k] = pos[f"{s}{finger}{phalanx}"]
-            hand[4 + 4 * f] = hand[3 + 4 * f] + (hand[3 + 4 * f] - hand[2 + 4 * f])
-        hands[side] = hand
+            root = humanoid.REST_OFFSET[f"{s}{finger}Proximal"]
+            along = quat.normalize(humanoid.REST_OFFSET[f"{s}{finger}Intermediate"])
+            rest[1 + 4 * f: 5 + 4 * f] = root + along * (0.03 * np.arange(4))[:, None]
+        hands[side] = pos[f"{s}Hand"] + quat.rotate(rot[f"{s}Hand"], rest)
     return pose, hands
 
 
@@ -135,9 +150,9 @@ def make_landmarks(local: dict[str, np.ndarray], t: float = 0.0, with_hands: boo
     return Landmarks(t=t, image_size=IMAGE_SIZE, pose=image, pose_world=world, **hand_parts)
 
 
-def limb_directions(local: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def limb_directions(local: dict[str, np.ndarray], positions=None) -> dict[str, np.ndarray]:
     """The directions the issue compares: arms, legs, spine, shoulder line, hip line."""
-    pos, _ = fk(local)
+    pos = fk(local)[0] if positions is None else positions
     out = {}
     for s in ("Left", "Right"):
         out[f"{s}UpperArm"] = pos[f"{s}LowerArm"] - pos[f"{s}UpperArm"]

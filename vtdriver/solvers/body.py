@@ -112,7 +112,7 @@ class BodySolver:
             for part, lower, end in ((f"{side}_hand", f"{s}LowerArm", f"{s}Hand"), (f"{side}_foot", f"{s}LowerLeg", f"{s}Foot")):
                 bones[lower] = quat.normalize(quat.multiply(bones[lower], shown[part][_TWIST]))
                 bones[end] = shown[part][end]
-        bones = {name: _finite_or_identity(bones[name]) for name in BODY_BONES if name in bones}
+        bones = _finite_or_identity({name: bones[name] for name in BODY_BONES if name in bones})
         root = None
         if self.settings.root_motion:
             anchor = self._root_position(lm)
@@ -162,6 +162,9 @@ class BodySolver:
         anchor_ids = shoulders if self.settings.upper_body_only else [bp.HIP["left"], bp.HIP["right"]]
         image = coords.image_to_unity(lm.pose, lm.image_size)
         world = coords.world_to_unity(lm.pose_world)
+        used = shoulders + anchor_ids
+        if not (np.all(np.isfinite(image[used])) and np.all(np.isfinite(world[shoulders]))):
+            return None
         width_px = np.linalg.norm(np.diff(image[shoulders, :2], axis=0))
         width_m = np.linalg.norm(np.diff(world[shoulders], axis=0))
         centre = coords.image_to_unity(np.array([0.5, 0.5, 0.0]), lm.image_size)
@@ -213,9 +216,12 @@ def _add_limb(parts, limb, parent, limb_part, end_part, upper, lower, end) -> No
         parts[end_part] = {_TWIST: limb.twist, end: limb.end_local}
 
 
-def _finite_or_identity(q: np.ndarray) -> np.ndarray:
-    q = np.asarray(q, dtype=float)
-    return quat.normalize(q) if np.all(np.isfinite(q)) else quat.IDENTITY.copy()
+def _finite_or_identity(bones: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Unit quaternions, identity for any that is not finite (a last guard: nothing non-finite
+    may leave the solver)."""
+    stacked = np.array([bones[name] for name in bones], dtype=float).reshape(-1, 4)
+    stacked = np.where(np.all(np.isfinite(stacked), axis=1, keepdims=True), stacked, quat.IDENTITY)
+    return dict(zip(bones, quat.normalize(stacked)))
 
 
 def world_rotations(local: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -225,5 +231,5 @@ def world_rotations(local: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         parent = humanoid.PARENT[name]
         own = local.get(name, quat.IDENTITY)
         above = quat.IDENTITY if parent is None else world.get(parent, quat.IDENTITY)
-        world[name] = quat.normalize(quat.multiply(above, own))
+        world[name] = quat.multiply(above, own)  # products of unit quaternions stay unit
     return {name: world[name] for name in local}
