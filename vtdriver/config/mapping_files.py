@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vtdriver.config.validate import TableContext
+from vtdriver.gestures.action_file import load_actions
 from vtdriver.gestures.gesture_file import load_gesture_set
+from vtdriver.mapping import INTERNAL_NAMES, BlendshapeMapping
 
 if TYPE_CHECKING:
     from vtdriver.config.loader import Config
@@ -26,8 +28,17 @@ def check_mapping_files(config: "Config", text: str) -> dict[str, Path]:
     gestures = config.sections["gestures"]
     gesture_ctx = TableContext(config.path, text, "gestures")
     paths["gestures"] = _existing(config, gestures.gestures_file, gesture_ctx, "gestures_file")
-    load_gesture_set(paths["gestures"])
+    gesture_set = load_gesture_set(paths["gestures"])
+    paths["actions"] = _existing(config, gestures.actions_file, gesture_ctx, "actions_file")
+    outputs = [o.label for o in config.outputs if o.enabled]
+    load_actions(paths["actions"], gesture_set, outputs, INTERNAL_NAMES)
     for index, output in enumerate(config.outputs):
         ctx = TableContext(config.path, text, "outputs", index)
-        paths[f"output:{output.label}"] = _existing(config, output.mapping, ctx, "mapping")
+        path = paths[f"output:{output.label}"] = _existing(config, output.mapping, ctx, "mapping")
+        if output.kind == "vmc":
+            BlendshapeMapping.load(path)
+        else:
+            from vtdriver.outputs.osc_params import OscParameterMapping  # noqa: PLC0415
+
+            OscParameterMapping.load(path)
     return paths

@@ -5,6 +5,8 @@ from __future__ import annotations
 from vtdriver.config.sections import AvatarSettings, StatusSettings
 from vtdriver.gestures.settings import GestureSettings, HandsSettings
 from vtdriver.smoothing import SmoothingSettings
+from vtdriver.solvers.body import BodySettings
+from vtdriver.solvers.face import FaceSettings
 from vtdriver.sources.base import SourceSettings
 from vtdriver.tracker import TrackerSettings
 
@@ -12,6 +14,8 @@ SECTIONS: dict[str, type] = {
     "avatar": AvatarSettings,
     "source": SourceSettings,
     "tracker": TrackerSettings,
+    "body": BodySettings,
+    "face": FaceSettings,
     "hands": HandsSettings,
     "gestures": GestureSettings,
     "status": StatusSettings,

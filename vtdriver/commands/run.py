@@ -1,0 +1,64 @@
+"""``vtdriver run``: stream the avatar from a source to every configured output."""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+from vtdriver.commands.common import add_config_argument, add_source_arguments, load_config_from_args
+from vtdriver.runner import RunBounds, Runner, StopFlag
+from vtdriver.status import StatusLine
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser("run", help="track a source and stream the avatar (VMC / OSC)")
+    add_config_argument(parser)
+    add_source_arguments(parser)
+    parser.add_argument("--vmc-target", metavar="HOST:PORT", help="send VMC here instead of the configured target")
+    parser.add_argument("--mirror", action=argparse.BooleanOptionalAction, default=None, help="override [avatar] mirror")
+    parser.add_argument("--stats-json", type=Path, metavar="FILE", help="write timing and counters as JSON at exit")
+    parser.add_argument("--preview", action="store_true", help="show a window with the landmarks, gestures and blendshapes")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from vtdriver.session import open_session  # noqa: PLC0415 - keeps check-config import-light
+
+    config = load_config_from_args(args)
+    stop = StopFlag()
+    restore_signals = stop.install_signal_handlers()
+    try:
+        with open_session(config, args) as session:
+            runner = Runner(
+                session.source,
+                session.pipeline,
+                session.outputs,
+                tracker=session.tracker,
+                bounds=RunBounds(frames=args.frames, duration=args.duration),
+                status=StatusLine(config.status.interval_seconds),
+                stop=stop,
+            )
+            counters = runner.run()
+            if args.stats_json:
+                _write_stats(args.stats_json, runner, session)
+            sent, errors = session.outputs.totals()
+            print(
+                f"vtdriver: {counters.frames_out} frames sent ({counters.frames_in} in, "
+                f"{counters.frames_skipped} skipped), {sent} datagrams, {errors} send errors",
+                file=sys.stderr,
+            )
+    finally:
+        restore_signals()
+    return 0
+
+
+def _write_stats(path: Path, runner: Runner, session) -> None:
+    report = {
+        "stages": runner.timer.summary(),
+        "counters": dataclasses.asdict(runner.counters),
+        "source": dataclasses.asdict(session.source.stats) if hasattr(session.source, "stats") else {},
+        "outputs": session.outputs.stats(),
+    }
+    path.write_text(json.dumps(report, indent=2, default=str) + "\n")

@@ -1,0 +1,117 @@
+"""Every configured ``[[outputs]]`` table as one object the frame loop sends to.
+
+Per output: its own name mapping (VRM0, VRM1, ARKit, VRChat parameters), its masks and its
+rate limit. Gesture-action messages are routed to the output they name.
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import Callable
+
+from vtdriver.config.loader import Config
+from vtdriver.config.sections import OutputSettings
+from vtdriver.frame import AvatarFrame
+from vtdriver.mapping import BlendshapeMapping
+from vtdriver.outputs.osc import OscOutput
+from vtdriver.outputs.osc_params import OscParameterMapping
+from vtdriver.outputs.udp import open_sender
+from vtdriver.outputs.vmc import VmcOutput
+
+
+def _mask(names: list[str]) -> frozenset[str] | None:
+    return None if "*" in names else frozenset(names)
+
+
+@dataclass
+class _Vmc:
+    settings: OutputSettings
+    output: VmcOutput
+    mapping: BlendshapeMapping
+    blend_mask: frozenset[str] | None
+
+    def send(self, frame: AvatarFrame) -> None:
+        blends = self.mapping.apply(frame.blendshapes)
+        if self.blend_mask is not None:
+            blends = [(name, value) for name, value in blends if name in self.blend_mask]
+        self.output.send(frame, blends)
+
+    def send_messages(self, messages) -> None:
+        # VMC receivers ignore addresses they do not know; action messages addressed to a VMC
+        # output go out on its socket as plain OSC.
+        self.output.send_messages(messages)
+
+
+@dataclass
+class _Osc:
+    settings: OutputSettings
+    output: OscOutput
+    mapping: OscParameterMapping
+
+    def send(self, frame: AvatarFrame) -> None:
+        self.output.send_frame(self.mapping.frame_messages(frame, self.settings), frame.t)
+        if self.settings.gestures:
+            self.output.send_events(self.mapping.gesture_messages(frame))
+            self.output.send_gestures(frame.events)
+
+    def send_messages(self, messages) -> None:
+        self.output.send_events(messages)
+
+
+class OutputSet:
+    def __init__(self, outputs: list, log: Callable[[str], None] | None = None):
+        self._outputs = outputs
+        self._by_name = {o.settings.label: o for o in outputs}
+        self._log = log or (lambda line: print(line, file=sys.stderr))
+
+    @classmethod
+    def from_config(cls, config: Config, target_override: str | None = None) -> "OutputSet":
+        outputs = []
+        for settings in config.outputs:
+            if not settings.enabled:
+                continue
+            path = config.resolve(settings.mapping)
+            target = settings.target
+            if target_override and settings.kind == "vmc":
+                target = target_override
+            sender, _ = open_sender(target, settings.allow_remote)
+            if settings.kind == "vmc":
+                output = VmcOutput(
+                    sender,
+                    bone_mask=_mask(settings.bones),
+                    send_blendshapes=bool(settings.blendshapes),
+                    max_rate_hz=settings.rate_limit_hz,
+                )
+                outputs.append(_Vmc(settings, output, BlendshapeMapping.load(path), _mask(settings.blendshapes)))
+            else:
+                output = OscOutput(sender, max_rate_hz=settings.rate_limit_hz)
+                outputs.append(_Osc(settings, output, OscParameterMapping.load(path)))
+        return cls(outputs)
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._by_name)
+
+    def send(self, result) -> None:
+        frame = result.frame
+        for output in self._outputs:
+            output.send(frame)
+        for name, address, args in result.messages:
+            target = self._by_name.get(name)
+            if target is not None and target.settings.gestures:
+                target.send_messages([(address, args)])
+
+    def totals(self) -> tuple[int, int]:
+        sent = errors = 0
+        for output in self._outputs:
+            stats = output.output.stats()
+            sent += stats.datagrams_sent
+            errors += stats.send_errors
+        return sent, errors
+
+    def stats(self) -> dict[str, dict]:
+        return {o.settings.label: vars(o.output.stats()) if hasattr(o.output.stats(), "__dict__") else o.output.stats()._asdict() for o in self._outputs}
+
+    def close(self) -> None:
+        for output in self._outputs:
+            output.output.close()

@@ -1,0 +1,145 @@
+"""One frame of landmarks -> one AvatarFrame: handedness check, landmark smoothing, the body,
+face and hand solvers, gesture actions, and mirror mode, in that order.
+
+Adding a solver is a local change: give it a ``solve(landmarks)`` and merge its result in
+``AvatarPipeline.process``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from vtdriver import coords, humanoid, quat
+from vtdriver.config.loader import Config
+from vtdriver.frame import AvatarFrame, GestureEvent, Landmarks
+from vtdriver.gestures.action_file import load_actions
+from vtdriver.gestures.gesture_file import load_gesture_set
+from vtdriver.gestures.stage import HandsStage
+from vtdriver.mapping import INTERNAL_NAMES
+from vtdriver.smoothing import LandmarkSmoother
+from vtdriver.solvers.body import BodySolver
+from vtdriver.solvers.face import FaceSolver
+from vtdriver.solvers.head import split_head_rotation
+from vtdriver.timing import StageTimer
+
+# Landmark parts and the smoothing settings that apply to each.
+_SMOOTHED_PARTS = (
+    ("pose", "body"),
+    ("pose_world", "body"),
+    ("face", "face"),
+    ("left_hand", "hands"),
+    ("right_hand", "hands"),
+)
+
+
+@dataclass
+class PipelineOutput:
+    frame: AvatarFrame
+    # (output name, OSC address, args) messages produced by gesture actions this frame.
+    messages: list[tuple[str, str, tuple]] = field(default_factory=list)
+    # Each hand's gesture as classified on this frame alone, before the enter/exit debounce.
+    observed_gestures: dict[str, str | None] = field(default_factory=dict)
+
+
+def output_names(config: Config) -> list[str]:
+    return [o.label for o in config.outputs if o.enabled]
+
+
+class AvatarPipeline:
+    def __init__(self, config: Config, face_profile=None):
+        self._mirror = config.avatar.mirror
+        self._smoothers = {part: LandmarkSmoother(config.smoothing[group]) for part, group in _SMOOTHED_PARTS}
+        self._body = BodySolver(config.body)
+        self._face = FaceSolver(config.face, face_profile)
+        self._neck_share = config.face.neck_share
+        self._held: dict[str, str | None] = {}
+        self.apply_gesture_config(config)
+
+    def apply_gesture_config(self, config: Config) -> None:
+        """(Re)load the gesture patterns and actions: at start and on hot reload. Gesture
+        debounce state starts afresh; tracking filters and calibration are kept."""
+        gesture_set = load_gesture_set(config.resolve(config.gestures.gestures_file))
+        self._actions = load_actions(
+            config.resolve(config.gestures.actions_file), gesture_set, output_names(config), INTERNAL_NAMES
+        )
+        self._hands = HandsStage(config.hands, gesture_set, self._actions, config.gestures)
+        self._mirror = config.avatar.mirror
+
+    @property
+    def mirror(self) -> bool:
+        return self._mirror
+
+    def set_mirror(self, mirror: bool) -> None:
+        self._mirror = mirror
+
+    def _smooth(self, lm: Landmarks) -> Landmarks:
+        smoothed = {part: self._smoothers[part].smooth(lm.part(part), lm.t) for part, _ in _SMOOTHED_PARTS}
+        return replace(lm, **smoothed)
+
+    def process(self, lm: Landmarks, timer: StageTimer) -> PipelineOutput:
+        with timer.stage("smoothing"):
+            # Handedness first: a swapped frame must not mix the two hands' filter histories.
+            lm = self._smooth(self._hands.correct_handedness(lm))
+        with timer.stage("body"):
+            body = self._body.solve(lm)
+        with timer.stage("face"):
+            face = self._face.solve(lm)
+        with timer.stage("hands"):
+            hands = self._hands.process(lm)
+
+        with timer.stage("mapping"):
+            bones = dict(body.bones)
+            if face.head_world is not None:
+                chest = body.world.get("UpperChest", quat.IDENTITY)
+                bones.update(split_head_rotation(chest, face.head_world, self._neck_share))
+            bones.update(face.eye_bones)
+            bones.update(hands.bones)
+            frame = AvatarFrame(
+                t=lm.t,
+                bones={name: _finite_quat(q) for name, q in bones.items()},
+                root_position=body.root_position,
+                blendshapes={name: _unit(w) for name, w in face.blendshapes.items()},
+                gestures=dict(hands.gestures),
+                events=list(hands.events),
+                tracking={
+                    "pose": body.tracked,
+                    "face": face.tracked,
+                    "left_hand": hands.tracked.get("left", False),
+                    "right_hand": hands.tracked.get("right", False),
+                },
+                index=lm.index,
+                capture_ns=lm.capture_ns,
+            )
+            frame = coords.apply_mirror(frame, self._mirror)
+            # Actions run on the mirrored frame, so "right" in actions.toml is always the
+            # avatar's right hand.
+            overrides, messages = self._actions.update(frame.events, frame.gestures, frame.t, base=frame.blendshapes)
+            for name, weight in overrides.items():
+                frame.blendshapes[name] = _unit(weight)
+            self._held = dict(frame.gestures)
+        observed = coords.apply_mirror(AvatarFrame(t=lm.t, gestures=dict(hands.observed)), self._mirror).gestures
+        return PipelineOutput(frame=frame, messages=list(messages), observed_gestures=observed)
+
+    def rest_output(self, t: float) -> PipelineOutput:
+        """The last frame of a run: every bone at rest, no expression, tracking lost, and an
+        exit event for any gesture still held, so no receiver is left mid-gesture."""
+        events = [GestureEvent(hand, gesture, "exit", t) for hand, gesture in self._held.items() if gesture]
+        self._held = {}
+        frame = AvatarFrame(
+            t=t,
+            bones={name: quat.IDENTITY.copy() for name in humanoid.BONE_NAMES},
+            gestures={"left": None, "right": None},
+            events=events,
+            tracking={"pose": False, "face": False, "left_hand": False, "right_hand": False},
+        )
+        return PipelineOutput(frame=frame)
+
+
+def _finite_quat(q: np.ndarray) -> np.ndarray:
+    return quat.normalize(np.nan_to_num(np.asarray(q, dtype=float), nan=0.0, posinf=0.0, neginf=0.0))
+
+
+def _unit(weight: float) -> float:
+    w = float(weight)
+    return min(max(w, 0.0), 1.0) if np.isfinite(w) else 0.0

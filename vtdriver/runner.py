@@ -1,0 +1,166 @@
+"""The frame loop: source -> tracker -> pipeline -> outputs, with run bounds, clean shutdown,
+the status line and timing.
+
+A bad frame or a bad landmark record is skipped and counted; it never ends the stream. Only the
+user (Ctrl+C, SIGTERM, --frames, --duration) or the end of a finite source stops the loop.
+"""
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from vtdriver.frame import CapturedFrame, Landmarks
+from vtdriver.status import RunCounters, StatusLine
+from vtdriver.timing import StageTimer
+
+
+@dataclass
+class RunBounds:
+    frames: int | None = None
+    duration: float | None = None
+
+
+class StopFlag:
+    """Set by SIGINT/SIGTERM or by a caller; checked once per frame."""
+
+    def __init__(self):
+        self._event = threading.Event()
+
+    def set(self) -> None:
+        self._event.set()
+
+    def __bool__(self) -> bool:
+        return self._event.is_set()
+
+    def install_signal_handlers(self) -> Callable[[], None]:
+        """Route SIGINT and SIGTERM to this flag; returns a function restoring the old handlers."""
+        if threading.current_thread() is not threading.main_thread():
+            return lambda: None
+        previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+        for sig in previous:
+            signal.signal(sig, lambda *_: self.set())
+
+        def restore() -> None:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+        return restore
+
+
+class Runner:
+    def __init__(
+        self,
+        source: Iterable,
+        pipeline,
+        outputs,
+        *,
+        tracker=None,
+        bounds: RunBounds | None = None,
+        status: StatusLine | None = None,
+        timer: StageTimer | None = None,
+        stop: StopFlag | None = None,
+        on_landmarks: Callable[[Landmarks], None] | None = None,
+        log: Callable[[str], None] = lambda line: print(line, file=sys.stderr, flush=True),
+    ):
+        self.source = source
+        self.pipeline = pipeline
+        self.outputs = outputs
+        self.tracker = tracker
+        self.bounds = bounds or RunBounds()
+        self.status = status
+        self.timer = timer or StageTimer()
+        self.stop = stop or StopFlag()
+        self.counters = RunCounters()
+        self._on_landmarks = on_landmarks
+        self._log = log
+        self._reported_errors: set[str] = set()
+
+    def _skip(self, what: str, exc: BaseException) -> None:
+        self.counters.frames_skipped += 1
+        kind = f"{what}: {type(exc).__name__}"
+        if kind not in self._reported_errors:
+            # Once per kind: a broken frame stream must not flood the console. Only the error
+            # type and message are printed, never frame contents.
+            self._reported_errors.add(kind)
+            self._log(f"vtdriver: skipped a frame ({what}: {type(exc).__name__}: {exc}); further ones are only counted")
+
+    def _landmarks(self, item) -> Landmarks | None:
+        if isinstance(item, Landmarks):
+            return item
+        if item is None:
+            # A live source with no new frame (camera away or reconnecting): an empty frame
+            # keeps the outputs flowing, with tracking reported lost and the avatar easing
+            # to rest.
+            return Landmarks(t=time.monotonic(), image_size=getattr(self.source, "image_size", (0, 0)))
+        if isinstance(item, CapturedFrame):
+            if self.tracker is None:
+                raise RuntimeError("a frame source needs a tracker")
+            try:
+                with self.timer.stage("tracker"):
+                    return self.tracker.process(item)
+            except Exception as exc:  # noqa: BLE001 - one bad frame must not end the stream
+                self._skip("tracker", exc)
+                return None
+        return None
+
+    def _bounded(self, start: float) -> bool:
+        if self.stop:
+            return True
+        if self.bounds.frames is not None and self.counters.frames_out >= self.bounds.frames:
+            return True
+        return self.bounds.duration is not None and time.monotonic() - start >= self.bounds.duration
+
+    def run(self) -> RunCounters:
+        start = time.monotonic()
+        last_t = None
+        try:
+            for item in self.source:
+                if self._bounded(start):
+                    break
+                self.counters.frames_in += 1
+                lm = self._landmarks(item)
+                if lm is None:
+                    continue
+                if self._on_landmarks is not None:
+                    self._on_landmarks(lm)
+                try:
+                    result = self.pipeline.process(lm, self.timer)
+                except Exception as exc:  # noqa: BLE001
+                    self._skip("solver", exc)
+                    continue
+                with self.timer.stage("send"):
+                    self.outputs.send(result)
+                if lm.capture_ns:
+                    self.timer.record("end_to_end", time.perf_counter_ns() - lm.capture_ns)
+                self.counters.frames_out += 1
+                self.counters.tracked = {
+                    "pose": result.frame.tracking.get("pose", False),
+                    "face": result.frame.tracking.get("face", False),
+                    "left_hand": result.frame.tracking.get("left_hand", False),
+                    "right_hand": result.frame.tracking.get("right_hand", False),
+                }
+                last_t = lm.t
+                self._maybe_status()
+        finally:
+            close = getattr(self.source, "close", None)
+            if close:
+                close()
+            if last_t is not None:
+                # The receiver keeps the last pose it got: leave the avatar at rest, not frozen
+                # mid-gesture.
+                self.outputs.send(self.pipeline.rest_output(last_t))
+        return self.counters
+
+    def _maybe_status(self) -> None:
+        if self.status is None or not self.status.due():
+            return
+        stats = getattr(self.source, "stats", None)
+        if stats is not None:
+            self.counters.frames_dropped = stats.dropped
+            self.counters.source_state = stats.status
+        sent, errors = self.outputs.totals()
+        self._log(self.status.render(self.counters, self.timer, sent, errors))

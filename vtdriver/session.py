@@ -1,0 +1,69 @@
+"""Opening everything a run needs from a config and command-line arguments, and closing it
+again in reverse order whatever happens: source (camera released first), tracker, outputs."""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Iterator
+
+from vtdriver.config.loader import Config
+from vtdriver.outputs.dispatch import OutputSet
+from vtdriver.pipeline import AvatarPipeline
+from vtdriver.sources import open_source
+
+
+@dataclass
+class Session:
+    config: Config
+    source: object
+    tracker: object | None
+    pipeline: AvatarPipeline
+    outputs: OutputSet
+
+
+def effective_config(config: Config, args: argparse.Namespace) -> Config:
+    """Command-line overrides applied to a loaded config (a new Config)."""
+    sections = dict(config.sections)
+    if getattr(args, "no_realtime", False):
+        sections["source"] = dataclasses.replace(sections["source"], realtime=False)
+    if getattr(args, "mirror", None) is not None:
+        sections["avatar"] = dataclasses.replace(sections["avatar"], mirror=args.mirror)
+    return dataclasses.replace(config, sections=sections)
+
+
+def make_tracker(config: Config, source):
+    if getattr(source, "provides_landmarks", False):
+        return None
+    from vtdriver.tracker import HolisticTracker  # noqa: PLC0415 - mediapipe loads only when needed
+
+    return HolisticTracker(config.tracker)
+
+
+@contextmanager
+def open_session(config: Config, args: argparse.Namespace) -> Iterator[Session]:
+    config = effective_config(config, args)
+    spec = args.source or config.source.default
+    outputs = OutputSet.from_config(config, getattr(args, "vmc_target", None))
+    source = tracker = None
+    try:
+        source = open_source(spec, config.source)
+        tracker = make_tracker(config, source)
+        pipeline = AvatarPipeline(config, face_profile=load_face_profile(config))
+        yield Session(config, source, tracker, pipeline, outputs)
+    finally:
+        if source is not None:
+            source.close()
+        if tracker is not None:
+            tracker.close()
+        outputs.close()
+
+
+def load_face_profile(config: Config):
+    path = config.face.profile
+    if not path:
+        return None
+    from vtdriver.solvers.face_profile import load_profile  # noqa: PLC0415
+
+    return load_profile(config.resolve(path))
