@@ -135,9 +135,11 @@ def build_settings(cls: type, table: Any, ctx: TableContext) -> Any:
     try:
         return cls(**values)
     except (ValueError, TypeError) as exc:
-        # Cross-field checks live in the dataclass (__post_init__); they name their key as
-        # "key: message" so the error can point at the line.
-        key, _, message = str(exc).partition(": ")
+        # Cross-field checks live in the dataclass (__post_init__); their message starts with
+        # the key ("key: ..." or "key must ...") so the error can point at the line.
+        text = str(exc)
+        key, _, message = text.partition(": ")
         if not message or key not in fields:
-            key, message = "", str(exc)
+            first, _, rest = text.partition(" ")
+            key, message = (first, rest) if first in fields else ("", text)
         raise ctx.error(key, message) from None
