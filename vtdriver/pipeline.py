@@ -48,23 +48,32 @@ def output_names(config: Config) -> list[str]:
 
 class AvatarPipeline:
     def __init__(self, config: Config, face_profile=None):
-        self._mirror = config.avatar.mirror
-        self._smoothers = {part: LandmarkSmoother(config.smoothing[group]) for part, group in _SMOOTHED_PARTS}
-        self._body = BodySolver(config.body)
-        self._face = FaceSolver(config.face, face_profile)
-        self._neck_share = config.face.neck_share
+        self._config: Config | None = None
+        self._face_profile = face_profile
         self._held: dict[str, str | None] = {}
-        self.apply_gesture_config(config)
+        self.apply_config(config)
 
-    def apply_gesture_config(self, config: Config) -> None:
-        """(Re)load the gesture patterns and actions: at start and on hot reload. Gesture
-        debounce state starts afresh; tracking filters and calibration are kept."""
+    def apply_config(self, config: Config) -> None:
+        """Take on a (re)loaded config. Stages whose settings did not change keep their state
+        (filters, face auto-calibration); the others start afresh. The gesture patterns and
+        actions are always reloaded, since their files may have changed on disk."""
+        # The files first: if one fails to load, nothing has changed yet.
         gesture_set = load_gesture_set(config.resolve(config.gestures.gestures_file))
-        self._actions = load_actions(
+        actions = load_actions(
             config.resolve(config.gestures.actions_file), gesture_set, output_names(config), INTERNAL_NAMES
         )
+        old = self._config
+        if old is None or old.smoothing != config.smoothing:
+            self._smoothers = {part: LandmarkSmoother(config.smoothing[group]) for part, group in _SMOOTHED_PARTS}
+        if old is None or old.body != config.body:
+            self._body = BodySolver(config.body)
+        if old is None or old.face != config.face:
+            self._face = FaceSolver(config.face, self._face_profile)
+        self._actions = actions
         self._hands = HandsStage(config.hands, gesture_set, self._actions, config.gestures)
         self._mirror = config.avatar.mirror
+        self._neck_share = config.face.neck_share
+        self._config = config
 
     @property
     def mirror(self) -> bool:
@@ -72,6 +81,11 @@ class AvatarPipeline:
 
     def set_mirror(self, mirror: bool) -> None:
         self._mirror = mirror
+
+    def set_face_profile(self, profile) -> None:
+        """A face calibration made while running (preview key c) replaces the face solver."""
+        self._face_profile = profile
+        self._face = FaceSolver(self._config.face, profile)
 
     def _smooth(self, lm: Landmarks) -> Landmarks:
         smoothed = {part: self._smoothers[part].smooth(lm.part(part), lm.t) for part, _ in _SMOOTHED_PARTS}

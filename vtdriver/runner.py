@@ -64,6 +64,8 @@ class Runner:
         timer: StageTimer | None = None,
         stop: StopFlag | None = None,
         on_landmarks: Callable[[Landmarks], None] | None = None,
+        on_tick: Callable[[], None] | None = None,
+        on_result: Callable | None = None,
         log: Callable[[str], None] = lambda line: print(line, file=sys.stderr, flush=True),
     ):
         self.source = source
@@ -73,9 +75,11 @@ class Runner:
         self.bounds = bounds or RunBounds()
         self.status = status
         self.timer = timer or StageTimer()
-        self.stop = stop or StopFlag()
+        self.stop = stop if stop is not None else StopFlag()
         self.counters = RunCounters()
         self._on_landmarks = on_landmarks
+        self._on_tick = on_tick
+        self._on_result = on_result
         self._log = log
         self._reported_errors: set[str] = set()
 
@@ -122,6 +126,8 @@ class Runner:
                 if self._bounded(start):
                     break
                 self.counters.frames_in += 1
+                if self._on_tick is not None:
+                    self._on_tick()
                 lm = self._landmarks(item)
                 if lm is None:
                     continue
@@ -134,8 +140,13 @@ class Runner:
                     continue
                 with self.timer.stage("send"):
                     self.outputs.send(result)
+                latency_ms = 0.0
                 if lm.capture_ns:
-                    self.timer.record("end_to_end", time.perf_counter_ns() - lm.capture_ns)
+                    latency_ns = time.perf_counter_ns() - lm.capture_ns
+                    self.timer.record("end_to_end", latency_ns)
+                    latency_ms = latency_ns / 1e6
+                if self._on_result is not None:
+                    self._on_result(item, lm, result, latency_ms)
                 self.counters.frames_out += 1
                 self.counters.tracked = {
                     "pose": result.frame.tracking.get("pose", False),

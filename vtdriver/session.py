@@ -21,6 +21,21 @@ class Session:
     tracker: object | None
     pipeline: AvatarPipeline
     outputs: OutputSet
+    args: argparse.Namespace | None = None
+
+    def apply_config(self, config: Config) -> None:
+        """Hot reload. Everything that can fail (mapping files, sockets) is built before
+        anything running is touched, so a failure leaves the old config in charge. Source and
+        tracker keep their settings until restart."""
+        config = effective_config(config, self.args) if self.args is not None else config
+        replacement = OutputSet.from_config(config, getattr(self.args, "vmc_target", None))
+        try:
+            self.pipeline.apply_config(config)
+        except BaseException:
+            replacement.close()
+            raise
+        self.outputs.take_over(replacement)
+        self.config = config
 
 
 def effective_config(config: Config, args: argparse.Namespace) -> Config:
@@ -51,7 +66,7 @@ def open_session(config: Config, args: argparse.Namespace) -> Iterator[Session]:
         source = open_source(spec, config.source)
         tracker = make_tracker(config, source)
         pipeline = AvatarPipeline(config, face_profile=load_face_profile(config))
-        yield Session(config, source, tracker, pipeline, outputs)
+        yield Session(config, source, tracker, pipeline, outputs, args)
     finally:
         if source is not None:
             source.close()

@@ -44,7 +44,12 @@ class TrackerSettings:
     min_tracking_confidence: float = setting(
         0.5, "below this landmark confidence the person is detected again on the next frame", min=0, max=1
     )
-    smooth_landmarks: bool = setting(True, "MediaPipe's own temporal pose filter (video only)")
+    smooth_landmarks: bool = setting(
+        False,
+        "MediaPipe's own temporal pose filter. Off by default: vtdriver's Savitzky-Golay filter "
+        "([smoothing.*]) works on true timestamps with no lag at steady speed, and with several "
+        "trackers each MediaPipe instance would only see every Nth frame",
+    )
     static_image_mode: bool = setting(
         False, "treat every frame as unrelated (snapshot of single images); slower on video"
     )

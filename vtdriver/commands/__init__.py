@@ -2,6 +2,6 @@
 registers the command and sets ``handler`` to a function taking the parsed arguments."""
 from __future__ import annotations
 
-from vtdriver.commands import calibrate, check_config, record, run, snapshot
+from vtdriver.commands import calibrate, cameras, check_config, record, run, snapshot
 
-COMMANDS = [run, check_config, record, snapshot, calibrate]
+COMMANDS = [run, check_config, cameras, record, snapshot, calibrate]

@@ -29,8 +29,18 @@ def run(args: argparse.Namespace) -> int:
     config = load_config_from_args(args)
     stop = StopFlag()
     restore_signals = stop.install_signal_handlers()
+    window = None
     try:
+        if args.preview:
+            from vtdriver.preview.window import PreviewWindow  # noqa: PLC0415
+
+            window = PreviewWindow()
         with open_session(config, args) as session:
+            preview = None
+            if window is not None:
+                from vtdriver.live_preview import LivePreview  # noqa: PLC0415
+
+                preview = LivePreview(session.pipeline, stop, window)
             runner = Runner(
                 session.source,
                 session.pipeline,
@@ -39,6 +49,8 @@ def run(args: argparse.Namespace) -> int:
                 bounds=RunBounds(frames=args.frames, duration=args.duration),
                 status=StatusLine(config.status.interval_seconds),
                 stop=stop,
+                on_tick=_hot_reload(config, session),
+                on_result=preview,
             )
             counters = runner.run()
             if args.stats_json:
@@ -50,8 +62,32 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
     finally:
+        if window is not None:
+            window.close()
         restore_signals()
     return 0
+
+
+def _hot_reload(config, session):
+    """A per-frame hook applying valid edits of the config and its mapping files."""
+    from vtdriver.errors import UserError  # noqa: PLC0415
+    from vtdriver.reload import ConfigWatcher  # noqa: PLC0415
+
+    def log(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    watcher = ConfigWatcher(config, log)
+
+    def tick() -> None:
+        new = watcher.poll()
+        if new is None:
+            return
+        try:
+            session.apply_config(new)
+        except UserError as exc:
+            log(f"vtdriver: config not applied, keeping the running one: {exc.one_line()}")
+
+    return tick
 
 
 def _write_stats(path: Path, runner: Runner, session) -> None:

@@ -5,6 +5,7 @@ rate limit. Gesture-action messages are routed to the output they name.
 """
 from __future__ import annotations
 
+import dataclasses
 import sys
 from dataclasses import dataclass
 from typing import Callable
@@ -88,6 +89,15 @@ class OutputSet:
                 outputs.append(_Osc(settings, output, OscParameterMapping.load(path)))
         return cls(outputs)
 
+    def take_over(self, other: "OutputSet") -> None:
+        """Hot reload: send through ``other``'s outputs from now on and close the old ones.
+        Anyone holding this OutputSet keeps a valid reference."""
+        old = self._outputs
+        self._outputs, self._by_name = other._outputs, other._by_name
+        other._outputs, other._by_name = [], {}
+        for output in old:
+            output.output.close()
+
     @property
     def names(self) -> list[str]:
         return list(self._by_name)
@@ -110,7 +120,7 @@ class OutputSet:
         return sent, errors
 
     def stats(self) -> dict[str, dict]:
-        return {o.settings.label: vars(o.output.stats()) if hasattr(o.output.stats(), "__dict__") else o.output.stats()._asdict() for o in self._outputs}
+        return {o.settings.label: dataclasses.asdict(o.output.stats()) for o in self._outputs}
 
     def close(self) -> None:
         for output in self._outputs:
