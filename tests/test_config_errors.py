@@ -32,6 +32,7 @@ CORPUS = [
     ("outputs_not_array", '[outputs]\nkind = "vmc"\n', "outputs: must be written as [[outputs]]"),
     ("duplicate_output_names", GOOD_OUTPUT + GOOD_OUTPUT, "name: two outputs are called 'vmc'"),
     ("bones_not_list", GOOD_OUTPUT + 'bones = "all"\n', "bones: must be a list"),
+    ("unknown_bone", GOOD_OUTPUT + 'bones = ["Head", "Tail"]\n', "[outputs] bones: unknown HumanBodyBones names ['Tail']"),
     ("rate_limit_type", GOOD_OUTPUT + 'rate_limit_hz = "fast"\n', "rate_limit_hz: must be a number"),
     ("smoothing_even_window", "[smoothing.body]\nwindow = 4\n", "[smoothing.body] window"),
     ("smoothing_polyorder", "[smoothing.body]\nwindow = 5\npolyorder = 5\n", "[smoothing.body] polyorder"),

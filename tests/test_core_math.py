@@ -1,5 +1,4 @@
 import numpy as np
-import pytest
 
 from vtdriver import coords, humanoid, quat
 from vtdriver.frame import AvatarFrame, GestureEvent

@@ -20,7 +20,7 @@ from pythonosc.osc_server import ThreadingOSCUDPServer
 from vtdriver import humanoid, quat
 from vtdriver.frame import AvatarFrame
 from vtdriver.outputs.udp import UdpSender
-from vtdriver.outputs.vmc import VmcOutput, VmcOutputSettings
+from vtdriver.outputs.vmc import VmcOutput
 
 BLENDSHAPES = [(f"shape{i:02d}", i / 60) for i in range(60)] + [("Blink_L", 1.0), ("あ", 0.5)]
 
@@ -289,11 +289,3 @@ def test_liblo_oscdump_parses_the_frame():
     assert not any("nan" in line.lower() or "inf" in line.lower() for line in lines)
 
 
-def test_from_settings_checks_target_and_bones():
-    output, warning = VmcOutput.from_settings(VmcOutputSettings(target="127.0.0.1:39539", bones=["Head"]))
-    assert warning is None
-    output.close()
-    with pytest.raises(ValueError, match="unknown bone"):
-        VmcOutput.from_settings(VmcOutputSettings(bones=["Tail"]))
-    with pytest.raises(ValueError, match="allow_remote"):
-        VmcOutput.from_settings(VmcOutputSettings(target="192.0.2.1:39539"))

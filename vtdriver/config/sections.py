@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from vtdriver import humanoid
 from vtdriver.settings import setting
 
 
@@ -39,6 +40,11 @@ class OutputSettings:
     blendshapes: list[str] = setting(["*"], "blendshapes to send (output names after mapping), '*' for all")
     gestures: bool = setting(True, "send gesture events (/vtdriver/gesture and mapped gesture actions)")
     rate_limit_hz: float = setting(0.0, "maximum frames per second to send, 0 = every frame", min=0.0, max=1000.0)
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.bones) - set(humanoid.BONE_NAMES) - {"*"})
+        if unknown:
+            raise ValueError(f"bones: unknown HumanBodyBones names {unknown}")
 
     @property
     def label(self) -> str:

@@ -21,25 +21,12 @@ from typing import Any
 from vtdriver.frame import GestureEvent
 from vtdriver.outputs.osc_wire import CachedMessageEncoder
 from vtdriver.outputs.rate_limit import FrameRateLimiter
-from vtdriver.outputs.udp import UdpSender, open_sender
-from vtdriver.settings import setting
+from vtdriver.outputs.udp import UdpSender
 
 DEFAULT_OSC_TARGET = "127.0.0.1:9000"  # VRChat's default OSC input port (docs.vrchat.com OSC Overview)
 GESTURE_ADDRESS = "/vtdriver/gesture"
 
 OscMessage = tuple[str, Sequence[Any]]
-
-
-@dataclass(frozen=True)
-class OscOutputSettings:
-    """Proposed TOML section: [outputs.osc]."""
-
-    enabled: bool = setting(False, "send plain OSC messages (e.g. VRChat avatar parameters)")
-    target: str = setting(DEFAULT_OSC_TARGET, "receiver HOST:PORT ([IPv6]:PORT for IPv6)")
-    allow_remote: bool = setting(False, "allow a non-loopback target (tracking data leaves this PC)")
-    max_rate_hz: float = setting(0.0, "send parameters at most this many times per second; 0 = every frame", min=0, max=1000)
-    send_gesture_events: bool = setting(True, "send /vtdriver/gesture (s hand, s gesture, i 1|0) on gesture enter/exit")
-    addresses: list = setting([], "per-frame OSC addresses to send; empty = all (gesture events are not masked)")
 
 
 @dataclass(frozen=True)
@@ -80,17 +67,6 @@ class OscOutput:
         self._frames_sent = 0
         self._frames_skipped = 0
         self._messages_masked = 0
-
-    @classmethod
-    def from_settings(cls, settings: OscOutputSettings) -> tuple[OscOutput, str | None]:
-        sender, warning = open_sender(settings.target, settings.allow_remote)
-        output = cls(
-            sender,
-            address_mask=settings.addresses or None,
-            max_rate_hz=settings.max_rate_hz,
-            send_gesture_events=settings.send_gesture_events,
-        )
-        return output, warning
 
     def _send_messages(self, messages: Iterable[OscMessage], mask: frozenset[str] | None) -> None:
         for address, args in messages:

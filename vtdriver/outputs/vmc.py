@@ -22,9 +22,8 @@ from vtdriver import humanoid
 from vtdriver.frame import AvatarFrame
 from vtdriver.outputs.osc_wire import CachedMessageEncoder
 from vtdriver.outputs.rate_limit import FrameRateLimiter
-from vtdriver.outputs.udp import UdpSender, open_sender
+from vtdriver.outputs.udp import UdpSender
 from vtdriver.outputs.vmc_wire import DEFAULT_MAX_DATAGRAM_BYTES, VmcFrameEncoder
-from vtdriver.settings import setting
 
 DEFAULT_VMC_TARGET = "127.0.0.1:39539"  # the spec's default Marionette port
 _IDENTITY = np.array([0.0, 0.0, 0.0, 1.0])
@@ -37,21 +36,6 @@ _DEGENERATE_QUATERNION = 1e-6
 _LOADED = 1
 _CALIBRATED = 3
 _NORMAL_MODE = 0
-
-
-@dataclass(frozen=True)
-class VmcOutputSettings:
-    """Proposed TOML section: [outputs.vmc]."""
-
-    enabled: bool = setting(True, "send the avatar pose over the VMC protocol")
-    target: str = setting(DEFAULT_VMC_TARGET, "receiver HOST:PORT ([IPv6]:PORT for IPv6)")
-    allow_remote: bool = setting(False, "allow a non-loopback target (tracking data leaves this PC)")
-    max_rate_hz: float = setting(0.0, "send at most this many frames per second; 0 = every frame", min=0, max=1000)
-    send_blendshapes: bool = setting(True, "send /VMC/Ext/Blend/Val and Apply")
-    bones: list = setting([], "HumanBodyBones names to send; empty = every bone the solvers produce")
-    max_datagram_bytes: int = setting(
-        DEFAULT_MAX_DATAGRAM_BYTES, "largest bundle in bytes (1472 avoids IP fragmentation)", min=256, max=1500
-    )
 
 
 @dataclass(frozen=True)
@@ -99,23 +83,6 @@ class VmcOutput:
         self._frames_skipped = 0
         self._positions_for: tuple[str, ...] | None = None
         self._positions = np.zeros((0, 3))
-
-    @classmethod
-    def from_settings(cls, settings: VmcOutputSettings) -> tuple[VmcOutput, str | None]:
-        """Opens the sender (loopback policy applied). Returns (output, warning or None)."""
-        sender, warning = open_sender(settings.target, settings.allow_remote)
-        unknown = set(settings.bones) - set(humanoid.BONE_NAMES)
-        if unknown:
-            sender.close()
-            raise ValueError(f"[outputs.vmc] bones: unknown bone names {sorted(unknown)}")
-        output = cls(
-            sender,
-            bone_mask=settings.bones or None,
-            send_blendshapes=settings.send_blendshapes,
-            max_rate_hz=settings.max_rate_hz,
-            max_datagram_bytes=settings.max_datagram_bytes,
-        )
-        return output, warning
 
     def _rest_positions(self, names: tuple[str, ...]) -> np.ndarray:
         if names != self._positions_for:
