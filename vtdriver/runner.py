@@ -82,6 +82,8 @@ class Runner:
         self._on_result = on_result
         self._log = log
         self._reported_errors: set[str] = set()
+        # (source t, time.monotonic) of the last item, and the frameless ticks since it.
+        self._timeline: tuple[float, float, int] | None = None
 
     def _skip(self, what: str, exc: BaseException) -> None:
         self.counters.frames_skipped += 1
@@ -93,13 +95,15 @@ class Runner:
             self._log(f"vtdriver: skipped a frame ({what}: {type(exc).__name__}: {exc}); further ones are only counted")
 
     def _landmarks(self, item) -> Landmarks | None:
-        if isinstance(item, Landmarks):
-            return item
         if item is None:
             # A live source with no new frame (camera away or reconnecting): an empty frame
             # keeps the outputs flowing, with tracking reported lost and the avatar easing
             # to rest.
-            return Landmarks(t=time.monotonic(), image_size=getattr(self.source, "image_size", (0, 0)))
+            return Landmarks(t=self._tick_time(), image_size=getattr(self.source, "image_size", (0, 0)))
+        if isinstance(item, (Landmarks, CapturedFrame)):
+            self._timeline = (item.t, time.monotonic(), 0)
+        if isinstance(item, Landmarks):
+            return item
         if isinstance(item, CapturedFrame):
             if self.tracker is None:
                 raise RuntimeError("a frame source needs a tracker")
@@ -110,6 +114,21 @@ class Runner:
                 self._skip("tracker", exc)
                 return None
         return None
+
+    def _tick_time(self) -> float:
+        # A tick without a frame is stamped on the source's own clock (media time from 0 for
+        # files, replay and the demo; time.monotonic for cameras). Plain time.monotonic made a
+        # file's timeline jump ahead and back, so /VMC/Ext/T ran backwards and the hold/ease
+        # timers skipped the ease. A real-time source's clock runs with the wall clock; a
+        # source read as fast as possible stands a missing frame in for one frame interval.
+        if self._timeline is None:
+            self._timeline = (0.0, time.monotonic(), 0)
+        t, wall, ticks = self._timeline
+        self._timeline = (t, wall, ticks + 1)
+        fps = getattr(self.source, "fps", 0.0)
+        if getattr(self.source, "realtime", True) or not fps > 0:
+            return t + (time.monotonic() - wall)
+        return t + (ticks + 1) / fps
 
     def _bounded(self, start: float) -> bool:
         if self.stop:
