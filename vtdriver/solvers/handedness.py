@@ -43,6 +43,13 @@ _VISIBLE = 0.5
 _DUPLICATE_PALMS = 0.75
 
 
+def _image_plane(points: np.ndarray) -> np.ndarray:
+    # MediaPipe's pose z is depth from the hip centre, a hand's z depth from its own wrist: a
+    # hand wrist and a pose wrist share only x and y (a raised hand can sit 0.7 widths "behind"
+    # its own pose wrist in z while exactly on it in the picture).
+    return points[..., :2]
+
+
 def _wrist_and_palm(hand: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, float]:
     points = coords.image_to_unity(hand, size)
     return points[HAND_WRIST], float(np.linalg.norm(points[HAND_MIDDLE_MCP] - points[HAND_WRIST]))
@@ -99,7 +106,7 @@ class HandednessCheck:
             return None
         pose_points = coords.image_to_unity(pose, lm.image_size)
         index = {"left": POSE_LEFT_WRIST, "right": POSE_RIGHT_WRIST}
-        distance = {s: np.linalg.norm(points[s][HAND_WRIST] - pose_points[index[s]]) for s in SIDES}
+        distance = {s: np.linalg.norm(_image_plane(points[s][HAND_WRIST] - pose_points[index[s]])) for s in SIDES}
         return max(distance, key=distance.get)
 
     def _decide(self, hands: dict[str, np.ndarray], lm: Landmarks) -> bool:
@@ -132,9 +139,9 @@ class HandednessCheck:
             return None
         if pose.shape[1] > 3 and np.any(pose[[POSE_LEFT_WRIST, POSE_RIGHT_WRIST], 3] < _VISIBLE):
             return None
-        points = coords.image_to_unity(pose, lm.image_size)
+        points = _image_plane(coords.image_to_unity(pose, lm.image_size))
         pose_wrist = {"left": points[POSE_LEFT_WRIST], "right": points[POSE_RIGHT_WRIST]}
-        wrists = {side: _wrist_and_palm(h, lm.image_size)[0] for side, h in hands.items()}
+        wrists = {side: _image_plane(_wrist_and_palm(h, lm.image_size)[0]) for side, h in hands.items()}
         if len(wrists) == 2:
             straight = sum(np.linalg.norm(wrists[s] - pose_wrist[s]) for s in SIDES)
             swapped = sum(np.linalg.norm(wrists[s] - pose_wrist[o]) for s, o in zip(SIDES, SIDES[::-1]))
