@@ -62,10 +62,12 @@ def _detect(image_bgr, holistic, hands):
     return "hands", [Landmarks(t=0.0, image_size=size, right_hand=_array(h)) for h in extra]
 
 
-def _observed(landmarks: Landmarks) -> list[str | None]:
+def _observed(landmarks: Landmarks) -> list[tuple[str | None, bool]]:
+    """Each tracked hand's gesture guess, and whether the stage would let that frame start a
+    gesture (the hand is seen clearly, not edge-on)."""
     stage = HandsStage(HandsSettings(), load_gesture_set(GESTURES))
     result = stage.process(landmarks)
-    return [result.observed[s] for s in ("left", "right") if result.tracked[s]]
+    return [(result.observed[s], result.can_enter[s]) for s in ("left", "right") if result.tracked[s]]
 
 
 @pytest.fixture(scope="module")
@@ -88,14 +90,15 @@ def test_photo_accuracy_per_class(photo_results):
     per_class: dict[str, list[int]] = {}
     lines = []
     for photo, expected in labels.items():
-        source, gestures = results[photo]
-        hit = expected in gestures
-        detected = bool(gestures)
+        source, guesses = results[photo]
+        # A hit must also be able to start the gesture: the edge-on gate must not reject it.
+        hit = (expected, True) in guesses
+        detected = bool(guesses)
         counts = per_class.setdefault(expected, [0, 0, 0])  # correct, detected, total
         counts[0] += hit
         counts[1] += detected
         counts[2] += 1
-        lines.append(f"  {photo}: {source} -> {gestures} (want {expected})")
+        lines.append(f"  {photo}: {source} -> {guesses} (want {expected}; True: clear view)")
     print("\nphoto gestures:\n" + "\n".join(lines))
     for gesture, (correct, detected, total) in sorted(per_class.items()):
         print(f"  {gesture}: {correct}/{total} correct ({correct}/{detected} of photos with a hand found)")
@@ -109,7 +112,7 @@ def test_photo_accuracy_per_class(photo_results):
 
 def test_relaxed_hands_trigger_nothing(photo_results):
     _, results = photo_results
-    triggered = {photo: [g for g in results[photo][1] if g is not None] for photo in RELAXED}
+    triggered = {photo: [g for g, _ in results[photo][1] if g is not None] for photo in RELAXED}
     hands_seen = {photo: len(results[photo][1]) for photo in RELAXED}
     print(f"\nrelaxed hands seen by Holistic: {hands_seen}; gestures triggered: {triggered}")
     assert not any(triggered.values())
@@ -149,13 +152,14 @@ def _stage_step(stage, smoothers, lm):
     return stage.process(lm).events
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: the clip opens with a real fist (frames 27-53) and, with the thumb aimed "
-    "at the camera, Holistic's hand landmarks put the thumb on the index chain (frames ~70-103, "
-    "171-194), which reads as pointing_up",
-)
 def test_webcam_thumbs_up_single_enter_and_exit(video_events):
+    """The acceptance: one thumbs_up enter for the raised hand and its exit, nothing else. The
+    clip is hard in three places: the hand is raised as a fist (frames 27-53, moving at 3-4.5
+    palm lengths/s: the stillness gate), the thumbs up is pushed towards the camera while its
+    shape settles (54-64, 4-9 palm lengths/s), and with the knuckles to the camera Holistic
+    often puts the thumb on the index chain (65-104, 171-194: fist / pointing_up guesses on a
+    palm seen within ~20 deg of edge-on, which neither starts a gesture nor contradicts the held
+    thumbs up)."""
     assert [(e.gesture, e.kind) for e in video_events] == [("thumbs_up", "enter"), ("thumbs_up", "exit")]
 
 

@@ -1,10 +1,13 @@
 """Turning per-frame gesture guesses into clean enter / exit / hold events.
 
-- enter: the same gesture has been seen continuously for ``enter_ms`` and its cooldown since
-  its last exit has passed;
-- exit: the held gesture has been gone (another gesture or none) for ``exit_ms``, and it has
-  been held at least ``enter_ms`` (so no enter/exit pair is ever shorter than the debounce);
-  or its hand has been lost for ``lost_hand_ms``;
+- enter: the same gesture has been seen continuously for ``enter_ms`` in frames that may start
+  a gesture (the hands stage says which: the hand is still and seen clearly), and its cooldown
+  since its last exit has passed;
+- exit: the held gesture has been clearly contradicted for ``exit_ms`` (frames that are merely
+  ambiguous pause that clock, they neither extend nor end the gesture), and it has been held at
+  least ``enter_ms`` (so no enter/exit pair is ever shorter than the debounce); or no frame has
+  matched it for ``ambiguous_exit_ms`` (so an unclear hand cannot hold a gesture forever); or
+  its hand has been lost for ``lost_hand_ms``;
 - hold: every ``hold_every_ms`` while held, only for gestures that ask for it.
 
 Times come from the frames (``Landmarks.t``), never from a clock, so replays give identical
@@ -40,6 +43,9 @@ class GestureDebouncer:
         self._candidate: str | None = None
         self._candidate_since = 0.0
         self._lost_since: float | None = None
+        self._paused_s = 0.0  # ambiguous time inside the current contradiction
+        self._last_match = 0.0
+        self._last_t: float | None = None
         self._last_exit: dict[str, float] = {}
         self._next_hold: float | None = None
 
@@ -47,9 +53,22 @@ class GestureDebouncer:
         override = getattr(self._timing.get(gesture, GestureTiming()), key)
         return (override if override is not None else getattr(self._settings, key)) / 1000.0
 
-    def update(self, observed: str | None, t: float, tracked: bool = True) -> list[GestureEvent]:
-        """Feed this frame's guess (None: no gesture); returns the events it causes."""
+    def update(
+        self,
+        observed: str | None,
+        t: float,
+        tracked: bool = True,
+        can_enter: bool = True,
+        contradicts: bool | None = None,
+    ) -> list[GestureEvent]:
+        """Feed this frame's guess (None: no gesture); returns the events it causes.
+
+        ``can_enter``: whether this frame may count towards entering ``observed`` (False while
+        the hand moves or is seen edge-on: the enter clock restarts). ``contradicts``: whether a
+        frame that does not match the held gesture clearly rules it out (None: any other guess
+        does, the plain debounce)."""
         events: list[GestureEvent] = []
+        previous_t, self._last_t = self._last_t, t
         if not tracked:
             self._candidate = None
             if self._lost_since is None:
@@ -58,19 +77,31 @@ class GestureDebouncer:
                 events.append(self._exit(t))
             return events
         self._lost_since = None
-        if observed != self._candidate:
-            self._candidate, self._candidate_since = observed, t
+        enterable = observed if can_enter else None
+        if enterable != self._candidate:
+            self._candidate, self._candidate_since = enterable, t
 
         if self.active is not None:
             if observed == self.active:
-                self._absent_since = None
+                self._absent_since, self._last_match = None, t
                 events.extend(self._holds(t))
             else:
+                clear = True if contradicts is None else contradicts
                 if self._absent_since is None:
-                    self._absent_since = t
-                gone_long_enough = t - self._absent_since + _SLACK_S >= self._ms(self.active, "exit_ms")
+                    if clear:
+                        self._absent_since, self._paused_s = t, 0.0
+                elif not clear and previous_t is not None:
+                    self._paused_s += t - previous_t
                 held_long_enough = t - self._active_since + _SLACK_S >= self._ms(self.active, "enter_ms")
-                if gone_long_enough and held_long_enough:
+                contradicted_long_enough = (
+                    clear
+                    and self._absent_since is not None
+                    and t - self._absent_since - self._paused_s + _SLACK_S >= self._ms(self.active, "exit_ms")
+                )
+                # Never sooner than a clear contradiction would end it.
+                patience = max(self._settings.ambiguous_exit_ms / 1000.0, self._ms(self.active, "exit_ms"))
+                unmatched_too_long = t - self._last_match + _SLACK_S >= patience
+                if held_long_enough and (contradicted_long_enough or unmatched_too_long):
                     events.append(self._exit(t))
 
         if self.active is None and self._candidate is not None:
@@ -82,7 +113,7 @@ class GestureDebouncer:
         return events
 
     def _enter(self, gesture: str, t: float) -> GestureEvent:
-        self.active, self._active_since, self._absent_since = gesture, t, None
+        self.active, self._active_since, self._absent_since, self._last_match = gesture, t, None, t
         interval = self._hold_every_ms.get(gesture)
         self._next_hold = t + interval / 1000.0 if interval else None
         return GestureEvent(self.hand, gesture, "enter", t)

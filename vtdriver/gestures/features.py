@@ -13,6 +13,12 @@
   features that depend on how the hand is held, on purpose.
 - ``tip_distance``: distances between fingertips in palm lengths (for "touch" constraints
   such as the ok sign).
+- ``palm_facing``: |cos| of the angle between the palm's normal and the camera axis: 1 when the
+  palm (or the back of the hand) faces the camera, 0 when the camera sees the palm edge-on.
+  Edge-on, the fingers lie one behind the other along the line of sight and the landmark model
+  has to guess which finger is which (in ``webcam_thumbs_up.mp4``, a thumbs up aimed at the
+  camera comes back with the thumb on the index chain), so the finger states of such a view
+  are not trusted to start or to end a gesture (see ``stage.py``).
 """
 from __future__ import annotations
 
@@ -41,6 +47,7 @@ class HandFeatures:
     thumb_out: float  # palm lengths
     directions: np.ndarray  # (5, 3) unit vectors, thumb..little, Unity axes
     tip_distance: np.ndarray  # (5, 5) palm lengths, thumb..little
+    palm_facing: float = 1.0  # 0 (edge-on) .. 1 (palm or back towards the camera)
 
 
 def hand_features(points_unity: np.ndarray) -> HandFeatures | None:
@@ -67,4 +74,9 @@ def hand_features(points_unity: np.ndarray) -> HandFeatures | None:
     directions = quat.normalize(points[TIPS] - points[_DIRECTION_FROM], fallback=np.zeros(3))
     tips = points[TIPS]
     tip_distance = np.linalg.norm(tips[:, None, :] - tips[None, :, :], axis=-1) / palm
-    return HandFeatures(curl=curl, thumb_out=thumb_out, directions=directions, tip_distance=tip_distance)
+    # Unity +Z is the camera axis (coords.py); a degenerate normal reads as edge-on: untrusted.
+    normal = quat.normalize(np.cross(palm_axis, points[INDEX_MCP] - points[LITTLE_MCP]), fallback=np.zeros(3))
+    palm_facing = float(abs(normal[2]))
+    return HandFeatures(
+        curl=curl, thumb_out=thumb_out, directions=directions, tip_distance=tip_distance, palm_facing=palm_facing
+    )

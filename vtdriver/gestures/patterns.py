@@ -9,6 +9,12 @@ A two-hand pattern names one one-hand gesture per hand (``left``/``right``, or `
 When several patterns fit, the most specific wins: specificity counts one per constrained
 finger and per direction, two per touch (a touch pins two fingers). An explicit ``priority``
 beats specificity; among equals the pattern written first wins.
+
+While a gesture is held, a frame that no longer matches it is either a *clear contradiction*
+(``HandPattern.contradicts``: some finger is in a definite state the pattern does not allow,
+a direction or a touch is broken by more than its hysteresis) or merely ambiguous (a finger in
+the "half" band): only clear contradictions end a held gesture, so a thumb hovering between
+"out" and "folded" does not make a thumbs up exit and re-enter.
 """
 from __future__ import annotations
 
@@ -17,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vtdriver.gestures.features import FINGER_NAMES, HandFeatures
-from vtdriver.gestures.states import STATES
+from vtdriver.gestures.states import HALF, STATES
 
 # Directions in Unity axes, window mode: +X is the subject's right, +Y up, +Z towards the
 # camera (the subject's forward).
@@ -62,6 +68,28 @@ class HandPattern:
                 return False
         return True
 
+    def contradicts(self, states: tuple[str, ...], features: HandFeatures, settings) -> bool:
+        """True when this frame clearly rules the pattern out: a constrained finger sits in a
+        definite state (extended or curled) that the pattern does not allow, a constrained
+        finger points more than ``direction_hysteresis_deg`` outside its cone, or touching
+        tips are more than ``touch_hysteresis`` beyond the touch distance. A finger in the
+        "half" band never contradicts on its own: it could be on its way to either side."""
+        for finger, allowed in self.fingers.items():
+            state = states[FINGER_NAMES.index(finger)]
+            if state not in allowed and state != HALF:
+                return True
+        if self.directions:
+            tolerance = self.tolerance_deg if self.tolerance_deg is not None else settings.direction_tolerance_deg
+            cos_limit = np.cos(np.radians(min(tolerance + settings.direction_hysteresis_deg, 180.0)))
+            for finger, direction in self.directions.items():
+                pointing = features.directions[FINGER_NAMES.index(finger)]
+                if float(np.dot(pointing, DIRECTIONS[direction])) < cos_limit:
+                    return True
+        release = settings.touch_distance + settings.touch_hysteresis
+        return any(
+            features.tip_distance[FINGER_NAMES.index(a), FINGER_NAMES.index(b)] >= release for a, b in self.touches
+        )
+
 
 @dataclass(frozen=True)
 class TwoHandPattern:
@@ -90,6 +118,12 @@ class GestureSet:
     @property
     def names(self) -> frozenset[str]:
         return frozenset(p.name for p in self.hand_patterns) | frozenset(p.name for p in self.two_hand_patterns)
+
+    def hand_pattern(self, name: str) -> HandPattern | None:
+        return next((p for p in self.hand_patterns if p.name == name), None)
+
+    def two_hand_pattern(self, name: str) -> TwoHandPattern | None:
+        return next((p for p in self.two_hand_patterns if p.name == name), None)
 
     def is_two_hand(self, name: str) -> bool:
         return any(p.name == name for p in self.two_hand_patterns)

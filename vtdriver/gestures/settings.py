@@ -35,7 +35,9 @@ class GestureSettings:
     gestures_file: str = setting("mappings/gestures.toml", "gesture patterns (TOML)")
     actions_file: str = setting("mappings/actions.toml", "what each gesture does (TOML)")
     enter_ms: float = setting(150.0, "a gesture must be held this long before it enters", min=0, max=5000)
-    exit_ms: float = setting(120.0, "a gesture exits after it has been gone this long", min=0, max=5000)
+    exit_ms: float = setting(
+        120.0, "a held gesture exits after it has been clearly contradicted this long", min=0, max=5000
+    )
     cooldown_ms: float = setting(300.0, "after a gesture exits it cannot enter again for this long", min=0, max=60000)
     lost_hand_ms: float = setting(
         200.0, "a hand missing this long exits its gesture (short tracking drop-outs are bridged)", min=0, max=5000
@@ -59,6 +61,41 @@ class GestureSettings:
     )
     touch_distance: float = setting(
         0.35, "fingertips closer than this (palm lengths) touch, for patterns such as ok", min=0, min_exclusive=True
+    )
+    # Measured on webcam_thumbs_up.mp4 with the default hand smoothing: the posed thumbs up
+    # moves 0.0-1.0 palm lengths/s (landmark jitter), the arm raising the hand 2.5-4.5.
+    still_below_speed: float = setting(
+        1.5,
+        "a gesture can only enter while its hand moves slower than this (palm lengths per second): a hand "
+        "being raised or waved while talking is not posing; 0 turns the check off",
+        min=0,
+    )
+    speed_window_ms: float = setting(
+        100.0, "hand speed is averaged over this long, so landmark jitter does not read as motion", min=0, max=1000
+    )
+    # Every gesture photo in ../shared/data shows its gesturing palm at 0.9 or more. The thumbs
+    # up aimed at the camera in webcam_thumbs_up.mp4 reads 0.4-0.75 while the thumb is found and
+    # 0.0-0.3 while the landmark model puts the thumb on the index finger; on that clip any value
+    # from 0.3 to 0.55 gives the single thumbs up. 0.4: the palm within ~24 deg of edge-on.
+    edge_on_below: float = setting(
+        0.4,
+        "a hand whose palm normal is this close to the image plane (|cos| to the camera axis) is seen edge-on: "
+        "its fingers hide one another, so its finger states neither start nor end a gesture; 0 turns it off",
+        min=0,
+        max=1,
+    )
+    ambiguous_exit_ms: float = setting(
+        1500.0,
+        "a held gesture exits when no frame has matched it for this long, even if nothing clearly contradicts it "
+        "(a relaxed hand left in view, a hand seen edge-on)",
+        min=0,
+        max=60000,
+    )
+    direction_hysteresis_deg: float = setting(
+        15.0, "a held gesture's direction constraint breaks only this far outside its cone", min=0, max=180
+    )
+    touch_hysteresis: float = setting(
+        0.1, "a held gesture's touching fingertips part only this far beyond touch_distance (palm lengths)", min=0
     )
 
     def __post_init__(self):

@@ -1,6 +1,11 @@
 """The hands stage: handedness check, finger bones, gesture recognition and debounced events
 for one frame of (smoothed) landmarks. Window mode throughout: "left" is the subject's own
 left hand, which drives the avatar's left hand; ``coords.apply_mirror`` swaps later.
+
+What a streamer wants from gestures is that they mean it: a frame may start a gesture only when
+the hand is roughly still (``still_below_speed``) and seen clearly (not edge-on,
+``edge_on_below``); a held gesture ends only on a clear contradiction in a clearly seen hand
+(``HandPattern.contradicts``), on ``ambiguous_exit_ms`` without a match, or when the hand is lost.
 """
 from __future__ import annotations
 
@@ -12,7 +17,8 @@ from vtdriver import coords
 from vtdriver.frame import GestureEvent, Landmarks
 from vtdriver.gestures.actions import GestureActions
 from vtdriver.gestures.events import GestureDebouncer
-from vtdriver.gestures.features import hand_features
+from vtdriver.gestures.features import HandFeatures, hand_features
+from vtdriver.gestures.motion import HandMotion
 from vtdriver.gestures.patterns import GestureSet
 from vtdriver.gestures.settings import GestureSettings, HandsSettings
 from vtdriver.gestures.states import FingerStateTracker
@@ -30,6 +36,8 @@ class HandsResult:
     events: list[GestureEvent] = field(default_factory=list)
     tracked: dict[str, bool] = field(default_factory=lambda: {"left": False, "right": False})
     observed: dict[str, str | None] = field(default_factory=dict)  # this frame's raw guess, before debouncing
+    speed: dict[str, float | None] = field(default_factory=dict)  # palm lengths per second, None: unknown
+    can_enter: dict[str, bool] = field(default_factory=dict)  # still and clearly seen this frame
 
 
 class HandsStage:
@@ -48,6 +56,7 @@ class HandsStage:
         hold = actions.hold_intervals() if actions is not None else {}
         self.handedness = HandednessCheck(settings.handedness_margin, settings.handedness_max_distance)
         self._states = {side: FingerStateTracker(self.gesture_settings) for side in SIDES}
+        self._motion = {side: HandMotion(self.gesture_settings.speed_window_ms / 1000.0) for side in SIDES}
         self._debouncers = {
             hand: GestureDebouncer(hand, self.gesture_settings, gesture_set.timing, hold)
             for hand in SIDES + ("both",)
@@ -63,31 +72,75 @@ class HandsStage:
         lm = self.correct_handedness(lm)
         result = HandsResult()
         observed: dict[str, str | None] = {}
+        seen: dict[str, tuple] = {}  # side -> (states, features, clear view) of a recognised hand
         for side in SIDES:
             hand = lm.part(f"{side}_hand")
             points = None if hand is None else coords.image_to_unity(hand, lm.image_size)
             features = None if points is None else hand_features(points)
             tracked = features is not None
             result.tracked[side] = tracked
+            result.speed[side], result.can_enter[side] = None, False
             if not tracked:
                 self._states[side].reset()
+                self._motion[side].reset()
                 observed[side] = None
                 continue
             if self.settings.fingers:
                 hand_world = hand_world_rotation(points, side)
                 if hand_world is not None:
                     result.bones.update(solve_fingers(points, side, hand_world))
-            if self.gesture_settings.enabled:
-                states = self._states[side].update(features)
-                observed[side] = self.gesture_set.classify(states, features, self.gesture_settings)
-            else:
+            result.speed[side] = self._motion[side].update(points, lm.t)
+            if not self.gesture_settings.enabled:
                 observed[side] = None
+                continue
+            states = self._states[side].update(features)
+            observed[side] = self.gesture_set.classify(states, features, self.gesture_settings)
+            clear_view = features.palm_facing >= self.gesture_settings.edge_on_below
+            result.can_enter[side] = clear_view and self._still(result.speed[side])
+            seen[side] = (states, features, clear_view)
 
         for side in SIDES:
-            result.events.extend(self._debouncers[side].update(observed[side], lm.t, result.tracked[side]))
+            result.events.extend(
+                self._debouncers[side].update(
+                    observed[side],
+                    lm.t,
+                    result.tracked[side],
+                    result.can_enter[side],
+                    self._contradicts(self._debouncers[side].active, seen.get(side)),
+                )
+            )
         both_tracked = all(result.tracked.values())
         two_hand = self.gesture_set.classify_two_hand(observed["left"], observed["right"]) if both_tracked else None
-        result.events.extend(self._debouncers["both"].update(two_hand, lm.t, both_tracked))
+        result.events.extend(
+            self._debouncers["both"].update(
+                two_hand, lm.t, both_tracked, all(result.can_enter.values()), self._both_contradicted(seen)
+            )
+        )
         result.gestures = {hand: self._debouncers[hand].active for hand in SIDES + ("both",)}
         result.observed = {**observed, "both": two_hand}
         return result
+
+    def _still(self, speed: float | None) -> bool:
+        # No earlier frame yet (a hand just found, a photo): nothing says it moves, and the
+        # enter clock needs further, measured frames before anything enters.
+        limit = self.gesture_settings.still_below_speed
+        return limit <= 0 or speed is None or speed < limit
+
+    def _contradicts(self, gesture: str | None, seen: tuple | None) -> bool | None:
+        """Whether this frame clearly rules out a one-hand gesture (None: no such gesture, the
+        plain debounce decides). A hand seen edge-on never clearly contradicts anything."""
+        pattern = None if gesture is None else self.gesture_set.hand_pattern(gesture)
+        if pattern is None or seen is None:
+            return None
+        states, features, clear_view = seen
+        return clear_view and pattern.contradicts(states, features, self.gesture_settings)
+
+    def _both_contradicted(self, seen: dict[str, tuple]) -> bool | None:
+        """A held two-hand gesture is clearly contradicted when either hand clearly rules out
+        its part of it."""
+        active = self._debouncers["both"].active
+        pattern = None if active is None else self.gesture_set.two_hand_pattern(active)
+        if pattern is None:
+            return None
+        parts = {"left": pattern.left, "right": pattern.right}
+        return any(self._contradicts(parts[side], seen.get(side)) is not False for side in SIDES)

@@ -1,0 +1,72 @@
+"""How fast a hand moves, in palm lengths per second, from its landmarks at their true times.
+
+A hand that is being raised, lowered or waved while its owner talks is not posing, whatever
+shape its fingers happen to pass through; the hands stage lets a gesture enter only while the
+hand is roughly still. Speed is measured on the palm centre (wrist and the four knuckles) in
+the image plane: a hand model's z is depth relative to its own wrist, so it carries no motion
+of the hand as a whole. Dividing by the palm length makes the threshold independent of how
+far the streamer sits from the camera.
+"""
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+from vtdriver.gestures.features import INDEX_MCP, LITTLE_MCP, MIDDLE_MCP, WRIST
+
+_PALM_POINTS = np.array([0, 5, 9, 13, 17])
+# Palm length (wrist to middle knuckle) over knuckle breadth (index to little knuckle) of the
+# golden MediaPipe hands (thumb_up, fist, victory, pointing_up: 1.21-1.30). When the palm
+# points at the camera its length is foreshortened but its breadth is not, so the larger of the
+# two estimates is the palm length that stays put while the hand turns.
+_LENGTH_PER_BREADTH = 1.25
+# Frame times are floats; a microsecond keeps an exact window of whole frames inside the window.
+_SLACK_S = 1e-6
+
+
+def palm_length(points_unity: np.ndarray) -> float:
+    """A rotation-robust palm length of 21 hand landmarks (Unity axes), 0 when degenerate."""
+    points = np.asarray(points_unity, dtype=float)
+    length = np.linalg.norm(points[MIDDLE_MCP] - points[WRIST])
+    breadth = np.linalg.norm(points[INDEX_MCP] - points[LITTLE_MCP])
+    value = float(max(length, _LENGTH_PER_BREADTH * breadth))
+    return value if np.isfinite(value) else 0.0
+
+
+def palm_centre(points_unity: np.ndarray) -> np.ndarray:
+    """Image-plane (x, y) centre of the wrist and the four knuckles."""
+    return np.asarray(points_unity, dtype=float)[_PALM_POINTS, :2].mean(axis=0)
+
+
+class HandMotion:
+    """Speed of one hand over the last ``window_s`` seconds. ``reset`` when the hand is lost, so
+    a hand that reappears elsewhere does not read as a fast move."""
+
+    def __init__(self, window_s: float):
+        self._window_s = float(window_s)
+        self._samples: deque[tuple[float, np.ndarray]] = deque()
+
+    def reset(self) -> None:
+        self._samples.clear()
+
+    def update(self, points_unity: np.ndarray, t: float) -> float | None:
+        """This frame's speed in palm lengths per second, or None while there is no earlier
+        frame to compare with (or the palm is degenerate)."""
+        centre = palm_centre(points_unity)
+        scale = palm_length(points_unity)
+        if not np.all(np.isfinite(centre)):
+            self.reset()
+            return None
+        # The reference is the oldest sample inside the window, or, when frames are sparser
+        # than the window, the one sample just before it.
+        while len(self._samples) > 1 and t - self._samples[0][0] > self._window_s + _SLACK_S:
+            self._samples.popleft()
+        reference = self._samples[0] if self._samples else None
+        self._samples.append((t, centre))
+        if reference is None or scale <= 0:
+            return None
+        elapsed = t - reference[0]
+        if elapsed <= 0:
+            return None
+        return float(np.linalg.norm(centre - reference[1]) / elapsed / scale)
