@@ -12,12 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterator, Protocol, runtime_checkable
 
+from vtdriver.errors import UserError
 from vtdriver.frame import CapturedFrame, Landmarks
 from vtdriver.settings import setting
 
 
-class SourceError(RuntimeError):
-    """A source could not be opened or used. The message is one line meant for the user."""
+class SourceError(UserError, RuntimeError):
+    """A source could not be opened or used. The message is one line meant for the user: the
+    CLI prints it and exits 2 (a UserError), never a traceback. Still a RuntimeError for
+    callers that catch it as one."""
 
 
 SourceItem = CapturedFrame | Landmarks | None
