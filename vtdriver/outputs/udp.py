@@ -16,11 +16,14 @@ import socket
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from vtdriver.errors import UserError
+
 _LOCALHOST_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
 
 
-class TargetError(ValueError):
-    """A target string or host that cannot be used; the message is meant for the user."""
+class TargetError(UserError, ValueError):
+    """A target string or host that cannot be used; the message is meant for the user (a
+    UserError: a bad --vmc-target is one line and exit 2, not a traceback)."""
 
 
 def parse_target(text: str) -> tuple[str, int]:
