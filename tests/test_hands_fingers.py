@@ -18,7 +18,11 @@ from vtdriver.frame import Landmarks
 from vtdriver.gestures.gesture_file import load_gesture_set
 from vtdriver.gestures.settings import HandsSettings
 from vtdriver.gestures.stage import HandsStage
-from vtdriver.solvers.fingers import finger_bone_names, finger_local_rotations, solve_fingers
+from vtdriver.solvers.fingers import (
+    finger_bone_names,
+    finger_local_rotations,
+    solve_fingers,
+)
 from vtdriver.solvers.hand_frame import hand_world_rotation
 
 N_POSES = 300

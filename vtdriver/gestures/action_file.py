@@ -163,7 +163,7 @@ def _messages(ctx: _Context, table: dict, key: str, default_output: str | None, 
             raise ctx.error(key, f"must be {{ address = \"/...\", args = [...] }} (or a list of them), got {item!r}")
         unknown = set(item) - {"address", "args", "output"}
         if unknown:
-            raise ctx.error(key, f"unknown message key {sorted(unknown)[0]!r} (known: address, args, output)")
+            raise ctx.error(key, f"unknown message key {min(unknown)!r} (known: address, args, output)")
         address = item.get("address")
         if not isinstance(address, str) or not address.startswith("/") or " " in address:
             raise ctx.error(key, f"address must be an OSC address starting with '/', got {address!r}")

@@ -26,7 +26,13 @@ from typing import Any
 
 from vtdriver.config.errors import ConfigError, find_key_line
 from vtdriver.gestures.features import FINGER_NAMES
-from vtdriver.gestures.patterns import DIRECTIONS, GestureSet, GestureTiming, HandPattern, TwoHandPattern
+from vtdriver.gestures.patterns import (
+    DIRECTIONS,
+    GestureSet,
+    GestureTiming,
+    HandPattern,
+    TwoHandPattern,
+)
 from vtdriver.gestures.states import STATES
 
 _TIMING_KEYS = ("enter_ms", "exit_ms", "cooldown_ms")

@@ -17,7 +17,7 @@ from vtdriver import coords
 from vtdriver.frame import GestureEvent, Landmarks
 from vtdriver.gestures.actions import GestureActions
 from vtdriver.gestures.events import GestureDebouncer
-from vtdriver.gestures.features import HandFeatures, hand_features
+from vtdriver.gestures.features import hand_features
 from vtdriver.gestures.motion import HandMotion
 from vtdriver.gestures.patterns import GestureSet
 from vtdriver.gestures.settings import GestureSettings, HandsSettings
