@@ -11,26 +11,48 @@ import numpy as np
 
 IDENTITY = np.array([0.0, 0.0, 0.0, 1.0])
 _EPS = 1e-9
+# Index permutations for the cross product written as two gathers: a tiny-array numpy call
+# costs about a microsecond, and np.cross spends tens of them on axis bookkeeping.
+_YZX = np.array([1, 2, 0])
+_ZXY = np.array([2, 0, 1])
+_CONJUGATE_SIGNS = np.array([-1.0, -1.0, -1.0, 1.0])
+
+
+def cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Cross product of 3-vectors along the last axis, broadcasting like ``np.cross`` and
+    bit-for-bit equal to it (same products, same subtraction), at a fraction of its cost."""
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    return a[..., _YZX] * b[..., _ZXY] - a[..., _ZXY] * b[..., _YZX]
+
+
+def norm(v: np.ndarray, keepdims: bool = False) -> np.ndarray:
+    """Euclidean length along the last axis; bit-for-bit ``np.linalg.norm(v, axis=-1)``
+    (which is sqrt(add.reduce(v * v))) without its Python-level dispatch."""
+    v = np.asarray(v, dtype=float)
+    return np.sqrt(np.add.reduce(v * v, axis=-1, keepdims=keepdims))
 
 
 def normalize(v: np.ndarray, fallback: np.ndarray | None = None) -> np.ndarray:
     """Unit vectors along the last axis. Zero or non-finite vectors become ``fallback``
     (default: the x axis for 3-vectors, identity for quaternions)."""
     v = np.asarray(v, dtype=float)
-    norm = np.linalg.norm(v, axis=-1, keepdims=True)
-    bad = ~np.isfinite(norm) | (norm < _EPS)
-    out = v / np.where(bad, 1.0, norm)
-    if np.any(bad):
-        if fallback is None:
-            fallback = IDENTITY if v.shape[-1] == 4 else np.eye(v.shape[-1])[0]
-        out = np.where(bad, np.broadcast_to(fallback, out.shape), out)
-    return out
+    length = np.sqrt(np.add.reduce(v * v, axis=-1, keepdims=True))
+    bad = ~np.isfinite(length) | (length < _EPS)
+    if not bad.any():
+        return v / length
+    out = v / np.where(bad, 1.0, length)
+    if fallback is None:
+        fallback = IDENTITY if v.shape[-1] == 4 else np.eye(v.shape[-1])[0]
+    return np.where(bad, np.broadcast_to(fallback, out.shape), out)
 
 
 def multiply(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Hamilton product a*b: apply b first, then a."""
-    ax, ay, az, aw = np.moveaxis(np.asarray(a, dtype=float), -1, 0)
-    bx, by, bz, bw = np.moveaxis(np.asarray(b, dtype=float), -1, 0)
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    ax, ay, az, aw = a[..., 0], a[..., 1], a[..., 2], a[..., 3]
+    bx, by, bz, bw = b[..., 0], b[..., 1], b[..., 2], b[..., 3]
     return np.stack(
         (
             aw * bx + ax * bw + ay * bz - az * by,
@@ -43,8 +65,7 @@ def multiply(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def conjugate(q: np.ndarray) -> np.ndarray:
-    q = np.asarray(q, dtype=float)
-    return np.concatenate((-q[..., :3], q[..., 3:]), axis=-1)
+    return np.asarray(q, dtype=float) * _CONJUGATE_SIGNS
 
 
 def rotate(q: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -52,12 +73,13 @@ def rotate(q: np.ndarray, v: np.ndarray) -> np.ndarray:
     q = np.asarray(q, dtype=float)
     v = np.asarray(v, dtype=float)
     u, w = q[..., :3], q[..., 3:]
-    t = 2.0 * np.cross(u, v)
-    return v + w * t + np.cross(u, t)
+    t = 2.0 * cross(u, v)
+    return v + w * t + cross(u, t)
 
 
 def to_matrix(q: np.ndarray) -> np.ndarray:
-    x, y, z, w = np.moveaxis(normalize(q), -1, 0)
+    q = normalize(q)
+    x, y, z, w = q[..., 0], q[..., 1], q[..., 2], q[..., 3]
     return np.stack(
         (
             np.stack((1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)), -1),
@@ -100,13 +122,12 @@ def from_two_vectors(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     half a turn about an axis perpendicular to a."""
     a = normalize(a)
     b = normalize(b)
-    cross = np.cross(a, b)
     dot = np.sum(a * b, axis=-1, keepdims=True)
-    q = np.concatenate((cross, 1.0 + dot), axis=-1)
+    q = np.concatenate((cross(a, b), 1.0 + dot), axis=-1)
     opposite = (1.0 + dot)[..., 0] < 1e-6
     if np.any(opposite):
         helper = np.where(np.abs(a[..., :1]) < 0.9, np.array([1.0, 0, 0]), np.array([0, 1.0, 0]))
-        perp = normalize(np.cross(a, helper))
+        perp = normalize(cross(a, helper))
         half_turn = np.concatenate((perp, np.zeros(perp.shape[:-1] + (1,))), axis=-1)
         q = np.where(opposite[..., None], half_turn, q)
     return normalize(q)
@@ -126,7 +147,7 @@ def basis(primary: np.ndarray, secondary: np.ndarray, primary_axis: int, seconda
     third = 3 - primary_axis - secondary_axis
     # x = y cross z, y = z cross x, z = x cross y for a right-handed basis of a proper rotation.
     a, b = cols[(third + 1) % 3], cols[(third + 2) % 3]
-    cols[third] = np.cross(a, b)
+    cols[third] = cross(a, b)
     return np.stack(cols, axis=-1)
 
 
@@ -152,11 +173,11 @@ def angle_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Angle in radians of the rotation a^-1 * b."""
     # atan2 of the relative rotation's parts stays accurate near zero, where arccos does not.
     rel = multiply(conjugate(normalize(a)), normalize(b))
-    return 2.0 * np.arctan2(np.linalg.norm(rel[..., :3], axis=-1), np.abs(rel[..., 3]))
+    return 2.0 * np.arctan2(norm(rel[..., :3]), np.abs(rel[..., 3]))
 
 
 def vector_angle(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Angle in radians between direction vectors (robust near 0 and pi)."""
     a = np.asarray(a, dtype=float)
     b = np.asarray(b, dtype=float)
-    return np.arctan2(np.linalg.norm(np.cross(a, b), axis=-1), np.sum(a * b, axis=-1))
+    return np.arctan2(norm(cross(a, b)), np.sum(a * b, axis=-1))
