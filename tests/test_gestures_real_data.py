@@ -158,7 +158,7 @@ def test_webcam_thumbs_up_single_enter_and_exit(video_events):
     palm lengths/s: the stillness gate), the thumbs up is pushed towards the camera while its
     shape settles (54-64, 4-9 palm lengths/s), and with the knuckles to the camera Holistic
     often puts the thumb on the index chain (65-104, 171-194: fist / pointing_up guesses on a
-    palm seen within ~20 deg of edge-on, which neither starts a gesture nor contradicts the held
+    palm seen within ~17 deg of edge-on, which neither starts a gesture nor contradicts the held
     thumbs up)."""
     assert [(e.gesture, e.kind) for e in video_events] == [("thumbs_up", "enter"), ("thumbs_up", "exit")]
 

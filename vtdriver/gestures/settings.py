@@ -74,11 +74,12 @@ class GestureSettings:
         100.0, "hand speed is averaged over this long, so landmark jitter does not read as motion", min=0, max=1000
     )
     # Every gesture photo in ../shared/data shows its gesturing palm at 0.9 or more. The thumbs
-    # up aimed at the camera in webcam_thumbs_up.mp4 reads 0.4-0.75 while the thumb is found and
-    # 0.0-0.3 while the landmark model puts the thumb on the index finger; on that clip any value
-    # from 0.3 to 0.55 gives the single thumbs up. 0.4: the palm within ~24 deg of edge-on.
+    # up aimed at the camera in webcam_thumbs_up.mp4 reads 0.4-0.75 while Holistic finds the
+    # thumb and 0.0-0.3 while it puts the thumb on the index finger; on that clip any value from
+    # 0.15 to 0.55 gives the single thumbs up (0 gives a pointing_up). 0.3, mid-range: the palm
+    # normal within ~17 deg of the image plane.
     edge_on_below: float = setting(
-        0.4,
+        0.3,
         "a hand whose palm normal is this close to the image plane (|cos| to the camera axis) is seen edge-on: "
         "its fingers hide one another, so its finger states neither start nor end a gesture; 0 turns it off",
         min=0,
