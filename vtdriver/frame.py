@@ -37,6 +37,7 @@ class CapturedFrame:
     t: float
     index: int
     capture_ns: int = 0  # perf_counter_ns when the frame was grabbed, for latency figures
+    grab_ns: int = 0  # how long the grab itself took (camera driver read), 0 when unknown
 
 
 @dataclass(frozen=True)

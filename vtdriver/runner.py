@@ -16,6 +16,8 @@ from typing import Callable, Iterable
 from vtdriver.frame import CapturedFrame, Landmarks
 from vtdriver.status import RunCounters, StatusLine
 from vtdriver.timing import StageTimer
+from vtdriver.tracked_stream import Tracked, TrackedStream
+from vtdriver.tracker_pool import TrackerPool
 
 
 @dataclass
@@ -94,7 +96,24 @@ class Runner:
             self._reported_errors.add(kind)
             self._log(f"vtdriver: skipped a frame ({what}: {type(exc).__name__}: {exc}); further ones are only counted")
 
-    def _landmarks(self, item) -> Landmarks | None:
+    def _tracked(self) -> tuple[Iterable[Tracked], Callable[[], None]]:
+        """The source's items with tracking done, in capture order, and how to stop them.
+        Frames are tracked on worker threads (vtdriver.tracked_stream); landmark sources
+        (replay, demo) are read directly, with no thread hop."""
+        if self.tracker is None:
+            return (Tracked(item) for item in self.source), lambda: None
+        pool = self.tracker if isinstance(self.tracker, TrackerPool) else TrackerPool([self.tracker], owns_trackers=False)
+        stream = TrackedStream(self.source, pool, should_stop=lambda: bool(self.stop))
+
+        def stop() -> None:
+            stream.close()
+            if pool is not self.tracker:
+                pool.close()
+
+        return stream, stop
+
+    def _landmarks(self, tracked: Tracked) -> Landmarks | None:
+        item = tracked.item
         if item is None:
             # A live source with no new frame (camera away or reconnecting): an empty frame
             # keeps the outputs flowing, with tracking reported lost and the avatar easing
@@ -107,12 +126,12 @@ class Runner:
         if isinstance(item, CapturedFrame):
             if self.tracker is None:
                 raise RuntimeError("a frame source needs a tracker")
-            try:
-                with self.timer.stage("tracker"):
-                    return self.tracker.process(item)
-            except Exception as exc:  # noqa: BLE001 - one bad frame must not end the stream
-                self._skip("tracker", exc)
-                return None
+            for stage, duration_ns in tracked.timings.items():
+                self.timer.record(stage, duration_ns)
+            if tracked.error is not None:
+                # One bad frame must not end the stream.
+                self._skip("tracker", tracked.error)
+            return tracked.landmarks
         return None
 
     def _tick_time(self) -> float:
@@ -140,28 +159,34 @@ class Runner:
     def run(self) -> RunCounters:
         start = time.monotonic()
         last_t = None
+        items, stop_items = self._tracked()
         try:
-            for item in self.source:
+            for tracked in items:
                 if self._bounded(start):
                     break
+                item = tracked.item
                 self.counters.frames_in += 1
                 if self._on_tick is not None:
                     self._on_tick()
-                lm = self._landmarks(item)
+                lm = self._landmarks(tracked)
                 if lm is None:
                     continue
                 if self._on_landmarks is not None:
                     self._on_landmarks(lm)
+                solve_start = time.perf_counter_ns()
                 try:
                     result = self.pipeline.process(lm, self.timer)
                 except Exception as exc:  # noqa: BLE001
                     self._skip("solver", exc)
                     continue
-                with self.timer.stage("send"):
-                    self.outputs.send(result)
+                self.timer.record("pipeline", time.perf_counter_ns() - solve_start)
+                sent = self.outputs.send(result)
+                self.timer.record("encode", sent.encode_ns)
+                self.timer.record("send", sent.send_ns)
                 latency_ms = 0.0
-                if lm.capture_ns:
-                    latency_ns = time.perf_counter_ns() - lm.capture_ns
+                if lm.capture_ns and sent.last_datagram_ns:
+                    # From the grab to the kernel taking this frame's last datagram.
+                    latency_ns = sent.last_datagram_ns - lm.capture_ns
                     self.timer.record("end_to_end", latency_ns)
                     latency_ms = latency_ns / 1e6
                 if self._on_result is not None:
@@ -176,6 +201,8 @@ class Runner:
                 last_t = lm.t
                 self._maybe_status()
         finally:
+            # The feeder thread first: closing a source under a running read is unsafe.
+            stop_items()
             close = getattr(self.source, "close", None)
             if close:
                 close()

@@ -49,11 +49,15 @@ def effective_config(config: Config, args: argparse.Namespace) -> Config:
 
 
 def make_tracker(config: Config, source):
+    """A pool of ``[tracker] trackers`` Holistic instances (vtdriver.tracker_pool), or None
+    for a source that yields landmarks itself."""
     if getattr(source, "provides_landmarks", False):
         return None
-    from vtdriver.tracker import HolisticTracker  # noqa: PLC0415 - mediapipe loads only when needed
+    from vtdriver.tracker import HolisticTracker, tracker_count  # noqa: PLC0415 - mediapipe loads only when needed
+    from vtdriver.tracker_pool import TrackerPool  # noqa: PLC0415
 
-    return HolisticTracker(config.tracker)
+    settings = config.tracker
+    return TrackerPool.create(lambda: HolisticTracker(settings), tracker_count(settings.trackers))
 
 
 @contextmanager

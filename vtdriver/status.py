@@ -36,12 +36,16 @@ class StatusLine:
         fps = (counters.frames_out - self._last_frames) / elapsed
         self._last, self._last_frames = now, counters.frames_out
         parts = " ".join(label for part, label in _PART_LABELS if counters.tracked.get(part)) or "nothing"
-        summary = timer.summary()
-        tracker = summary.get("tracker", {}).get("p50_ms", 0.0)
-        e2e = summary.get("end_to_end", {})
+        tracker = timer.percentiles("tracker")
+        solve = timer.percentiles("pipeline")
+        output_ms = timer.p50("encode") + timer.p50("send")
+        e2e = timer.percentiles("end_to_end")
+        # p50/p95 over the last timing.WINDOW frames; the full per-stage breakdown is in
+        # --stats-json.
         line = (
-            f"vtdriver: {fps:5.1f} fps | tracker {tracker:.1f} ms | "
-            f"end-to-end p50 {e2e.get('p50_ms', 0.0):.1f} / p95 {e2e.get('p95_ms', 0.0):.1f} ms | "
+            f"vtdriver: {fps:5.1f} fps | tracker {tracker[0]:.1f}/{tracker[1]:.1f} ms | "
+            f"solve {solve[0]:.1f}/{solve[1]:.1f} ms | out {output_ms:.2f} ms | "
+            f"end-to-end p50 {e2e[0]:.1f} / p95 {e2e[1]:.1f} ms | "
             f"tracked: {parts} | sent {sent} datagrams"
         )
         if send_errors:

@@ -2,16 +2,36 @@
 
 Each stage's durations go into a fixed-size ring buffer, so memory stays constant however long
 the bridge runs, and p50/p95 describe the recent past (the status line), not the whole run.
+
+A ``StageTimer`` belongs to the frame loop's thread. Work done on other threads (the tracker
+workers) hands its durations back with its result and the loop records them, so no lock is
+needed here.
 """
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
-from typing import Iterator
 
 import numpy as np
 
 WINDOW = 600  # frames: ~20 s at 30 fps, long enough for stable p95, short enough to be "now"
+
+# Stage names, in pipeline order, for reports. The solver stages (smoothing, body, face, hands,
+# mapping) are recorded by vtdriver.pipeline; the others by the runner and the tracker workers.
+STAGE_ORDER = (
+    "capture",  # grabbing one image: the camera driver's read(), or decoding a file's frame
+    "sanitize",  # odd-frame checks and conversions before tracking (vtdriver.sources.frames)
+    "convert",  # BGR -> RGB for MediaPipe
+    "tracker",  # MediaPipe Holistic and reading its landmarks into arrays
+    "smoothing",
+    "body",
+    "face",
+    "hands",
+    "mapping",
+    "pipeline",  # smoothing through mapping, as one span (what the status line calls "solve")
+    "encode",  # output-side name mapping and OSC/VMC encoding
+    "send",  # handing the datagrams to the kernel
+    "end_to_end",  # capture stamp -> last datagram of that frame handed to the kernel
+)
 
 
 class RingStats:
@@ -20,16 +40,14 @@ class RingStats:
     def __init__(self, window: int = WINDOW):
         self._values = np.zeros(window)
         self._count = 0
-        self._total = 0
 
     def add(self, value_ms: float) -> None:
         self._values[self._count % len(self._values)] = value_ms
         self._count += 1
-        self._total += 1
 
     @property
     def total(self) -> int:
-        return self._total
+        return self._count
 
     def percentiles(self) -> tuple[float, float]:
         n = min(self._count, len(self._values))
@@ -39,6 +57,24 @@ class RingStats:
         return float(p50), float(p95)
 
 
+class _StageSpan:
+    """``with timer.stage(name):`` as a plain object: a generator-based context manager costs
+    about four times as much, and the pipeline enters one per stage per frame."""
+
+    __slots__ = ("_timer", "_name", "_start")
+
+    def __init__(self, timer: "StageTimer", name: str):
+        self._timer = timer
+        self._name = name
+        self._start = 0
+
+    def __enter__(self) -> None:
+        self._start = time.perf_counter_ns()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._timer.record(self._name, time.perf_counter_ns() - self._start)
+
+
 class StageTimer:
     """Collects durations per named stage. ``with timer.stage("body"): ...``"""
 
@@ -46,13 +82,8 @@ class StageTimer:
         self._window = window
         self._stages: dict[str, RingStats] = {}
 
-    @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        start = time.perf_counter_ns()
-        try:
-            yield
-        finally:
-            self.record(name, time.perf_counter_ns() - start)
+    def stage(self, name: str) -> _StageSpan:
+        return _StageSpan(self, name)
 
     def record(self, name: str, duration_ns: int) -> None:
         stats = self._stages.get(name)
@@ -60,9 +91,15 @@ class StageTimer:
             stats = self._stages[name] = RingStats(self._window)
         stats.add(duration_ns / 1e6)
 
+    def names(self) -> list[str]:
+        """Recorded stages, known ones in pipeline order first."""
+        known = [name for name in STAGE_ORDER if name in self._stages]
+        return known + [name for name in self._stages if name not in STAGE_ORDER]
+
     def summary(self) -> dict[str, dict[str, float]]:
         out = {}
-        for name, stats in self._stages.items():
+        for name in self.names():
+            stats = self._stages[name]
             p50, p95 = stats.percentiles()
             out[name] = {"p50_ms": round(p50, 4), "p95_ms": round(p95, 4), "count": stats.total}
         return out
@@ -70,3 +107,7 @@ class StageTimer:
     def p50(self, name: str) -> float:
         stats = self._stages.get(name)
         return stats.percentiles()[0] if stats else 0.0
+
+    def percentiles(self, name: str) -> tuple[float, float]:
+        stats = self._stages.get(name)
+        return stats.percentiles() if stats else (0.0, 0.0)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import math
 import os
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Protocol
@@ -26,6 +28,30 @@ POSE_MODEL_FILES = {
     1: "pose_landmark_full.tflite",
     2: "pose_landmark_heavy.tflite",
 }
+
+
+# More instances than this only add memory (each Holistic holds ~100 MB of models and buffers)
+# and per-frame latency: four already outrun a 60 fps camera on any machine that could host them.
+MAX_TRACKERS = 4
+# CPU cores one Holistic instance keeps busy on its own (its graph runs pose, face and hand
+# models on MediaPipe's worker threads): measured 1.35 on a 2-core AMD EPYC with mediapipe
+# 0.10.21. Enough instances to fill the cores, no more.
+CORES_PER_INSTANCE = 1.35
+AUTO_TRACKERS_RULE = (
+    f"ceil(CPU cores / {CORES_PER_INSTANCE}) instances, at most {MAX_TRACKERS} "
+    "(1 on a single core, 2 on 2 cores, 3 on 4 cores)"
+)
+
+
+def tracker_count(setting_value: int, cores: int | None = None) -> int:
+    """How many Holistic instances to run: the setting, or the automatic rule when it is 0."""
+    if setting_value > 0:
+        return min(int(setting_value), MAX_TRACKERS)
+    if cores is None:
+        # The cores this process may run on (a container or taskset may allow fewer than the
+        # machine has).
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(MAX_TRACKERS, math.ceil(cores / CORES_PER_INSTANCE)))
 
 
 class TrackerError(RuntimeError):
@@ -55,6 +81,13 @@ class TrackerSettings:
     )
     native_logs: bool = setting(
         False, "show MediaPipe's own start-up log lines (TensorFlow Lite, absl) for debugging"
+    )
+    trackers: int = setting(
+        0,
+        "Holistic instances working on alternate frames (results stay in capture order); "
+        "0 = automatic: " + AUTO_TRACKERS_RULE,
+        min=0,
+        max=MAX_TRACKERS,
     )
 
 
@@ -190,14 +223,21 @@ class HolisticTracker:
             )
 
     def process(self, frame: CapturedFrame) -> Landmarks:
+        return self.process_timed(frame)[0]
+
+    def process_timed(self, frame: CapturedFrame) -> tuple[Landmarks, dict[str, int]]:
+        """The landmarks and how long each part took (ns): "convert" (BGR -> RGB) and
+        "tracker" (the Holistic graph and reading its landmarks into arrays)."""
         if self._holistic is None:
             raise TrackerError("tracker used after close()")
+        start = time.perf_counter_ns()
         rgb = self._cv2.cvtColor(frame.image, self._cv2.COLOR_BGR2RGB)
+        converted = time.perf_counter_ns()
         with _native_stderr_silenced(self._silence_next):
             results = self._holistic.process(rgb)
         self._silence_next = False
         height, width = frame.image.shape[:2]
-        return Landmarks(
+        landmarks = Landmarks(
             t=frame.t,
             image_size=(int(width), int(height)),
             pose=landmark_array(results.pose_landmarks, with_visibility=True),
@@ -208,6 +248,8 @@ class HolisticTracker:
             index=frame.index,
             capture_ns=frame.capture_ns,
         )
+        done = time.perf_counter_ns()
+        return landmarks, {"convert": converted - start, "tracker": done - converted}
 
     def close(self) -> None:
         if self._holistic is not None:

@@ -92,7 +92,9 @@ def _hot_reload(config, session):
 
 def _write_stats(path: Path, runner: Runner, session) -> None:
     report = {
+        # p50/p95 over the last timing.WINDOW frames of each stage; count = frames ever timed.
         "stages": runner.timer.summary(),
+        "trackers": getattr(session.tracker, "size", 1 if session.tracker is not None else 0),
         "counters": dataclasses.asdict(runner.counters),
         "source": dataclasses.asdict(session.source.stats) if hasattr(session.source, "stats") else {},
         "outputs": session.outputs.stats(),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+import time
 from dataclasses import dataclass
 from typing import Callable
 
@@ -18,6 +19,19 @@ from vtdriver.outputs.osc import OscOutput
 from vtdriver.outputs.osc_params import OscParameterMapping
 from vtdriver.outputs.udp import open_sender
 from vtdriver.outputs.vmc import VmcOutput
+
+
+@dataclass(frozen=True)
+class SendTiming:
+    """Where one frame's output time went. ``encode_ns`` is everything but the kernel sends
+    (per-output name mapping, masks, OSC/VMC encoding); ``last_datagram_ns`` is the
+    perf_counter_ns stamp after this frame's last datagram was handed to the kernel, or, when
+    none was (every output rate-limited, or every send refused), after the outputs were done
+    with the frame."""
+
+    encode_ns: int
+    send_ns: int
+    last_datagram_ns: int
 
 
 def _mask(names: list[str]) -> frozenset[str] | None:
@@ -102,7 +116,9 @@ class OutputSet:
     def names(self) -> list[str]:
         return list(self._by_name)
 
-    def send(self, result) -> None:
+    def send(self, result) -> SendTiming:
+        start = time.perf_counter_ns()
+        busy_before = sum(output.output.sender.busy_ns for output in self._outputs)
         frame = result.frame
         for output in self._outputs:
             output.send(frame)
@@ -110,6 +126,10 @@ class OutputSet:
             target = self._by_name.get(name)
             if target is not None and target.settings.gestures:
                 target.send_messages([(address, args)])
+        end = time.perf_counter_ns()
+        send_ns = sum(output.output.sender.busy_ns for output in self._outputs) - busy_before
+        last = max((output.output.sender.last_sent_ns for output in self._outputs), default=0)
+        return SendTiming(end - start - send_ns, send_ns, last if last >= start else end)
 
     def totals(self) -> tuple[int, int]:
         sent = errors = 0

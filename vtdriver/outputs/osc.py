@@ -104,5 +104,9 @@ class OscOutput:
             sent.last_error,
         )
 
+    @property
+    def sender(self) -> UdpSender:
+        return self._sender
+
     def close(self) -> None:
         self._sender.close()

@@ -141,5 +141,9 @@ class VmcOutput:
             sent.last_error,
         )
 
+    @property
+    def sender(self) -> UdpSender:
+        return self._sender
+
     def close(self) -> None:
         self._sender.close()

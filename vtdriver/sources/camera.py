@@ -6,7 +6,8 @@ in ``stats.dropped``. So a slow tracker always works on the freshest frame and n
 queue of stale ones, and capture never waits for the tracker.
 
 Each frame is stamped right after the grab: ``t`` from time.monotonic() and ``capture_ns``
-from time.perf_counter_ns(), for latency figures.
+from time.perf_counter_ns(), for latency figures; ``grab_ns`` is how long the driver's read()
+took.
 
 Losing the camera (unplugged, taken by another program): after ``lost_after_failed_reads``
 consecutive failed reads the capture is released and ``stats.status`` becomes
@@ -61,7 +62,7 @@ class CameraSource:
         self.description = f"camera:{target}"
         self.stats = SourceStats()
         self._lock = threading.Condition()
-        self._slot: tuple[np.ndarray, float, int] | None = None
+        self._slot: tuple[np.ndarray, float, int, int] | None = None
         self._stop = threading.Event()
         capture, first = call_with_timeout(self._open, settings.open_timeout_s, f"camera {target}")
         self.image_size = (int(first.shape[1]), int(first.shape[0]))
@@ -90,8 +91,10 @@ class CameraSource:
             raise SourceError(f"camera {self._target} opened but delivers no frames")
         return capture, first
 
-    def _publish(self, image: np.ndarray) -> None:
-        stamp = (image, time.monotonic(), time.perf_counter_ns())
+    def _publish(self, image: np.ndarray, grab_started_ns: int = 0) -> None:
+        now_ns = time.perf_counter_ns()
+        grab_ns = now_ns - grab_started_ns if grab_started_ns else 0
+        stamp = (image, time.monotonic(), now_ns, grab_ns)
         with self._lock:
             if self._slot is not None:
                 self.stats.dropped += 1
@@ -116,13 +119,14 @@ class CameraSource:
                 failures = 0
                 self._publish(first)
                 continue
+            grab_started = time.perf_counter_ns()
             try:
                 ok, image = capture.read()
             except Exception:  # noqa: BLE001 - a driver error is a failed read
                 ok, image = False, None
             if ok and image is not None:
                 failures = 0
-                self._publish(image)
+                self._publish(image, grab_started)
                 continue
             failures += 1
             self.stats.bad_frames += 1
@@ -146,8 +150,9 @@ class CameraSource:
             if slot is None:
                 yield None
                 continue
-            image, t, capture_ns = slot
-            frame = CapturedFrame(image=image, t=t, index=self.stats.frames, capture_ns=capture_ns)
+            image, t, capture_ns, grab_ns = slot
+            frame = CapturedFrame(image=image, t=t, index=self.stats.frames, capture_ns=capture_ns,
+                                  grab_ns=grab_ns)
             self.stats.frames += 1
             yield frame
         self.stats.status = "ended"
