@@ -74,16 +74,48 @@ def savgol_weights(times: np.ndarray, polyorder: int, eval_index: int) -> np.nda
     return np.linalg.pinv(vandermonde)[0]
 
 
+# Sample times whose offsets from the evaluation time all match the cached ones to within this
+# fraction of the window's span reuse the cached weights. Replays, files and steady cameras give
+# the same offsets every frame up to float rounding (~1e-15 of the span); a real jitter of even a
+# microsecond on a 300 ms window is 3e-6, far above it, and gets fresh weights.
+_WEIGHT_REUSE_TOLERANCE = 1e-9
+
+
+def _fit_weights(times: np.ndarray, polyorder: int, eval_index: int) -> np.ndarray:
+    """``savgol_weights`` through the normal equations: equal up to float rounding (the scaled
+    Vandermonde matrix is well conditioned and has full column rank for distinct times) and a
+    few times cheaper than an SVD-based pseudo-inverse."""
+    degree = min(polyorder, len(times) - 1)
+    offsets = times - times[eval_index]
+    span = times[-1] - times[0]
+    scaled = offsets / span if span > 0 else offsets
+    vandermonde = scaled[:, None] ** np.arange(degree + 1)[None, :]
+    transposed = vandermonde.T
+    try:
+        return np.linalg.solve(transposed @ vandermonde, transposed)[0]
+    except np.linalg.LinAlgError:
+        return savgol_weights(times, polyorder, eval_index)
+
+
 class SavitzkyGolayStream:
     """Causal SG filter over arrays of a fixed shape. Feed one sample per frame with its time;
     ``None`` (part not tracked) resets it, as does a time gap above ``max_gap_seconds``, a
-    time going backwards or a change of shape: the filter never bridges a gap."""
+    time going backwards or a change of shape: the filter never bridges a gap.
+
+    Cost per frame is constant: the history lives in a preallocated buffer written twice
+    (slot i and i + window), so the last ``window`` samples are always one contiguous slice,
+    and the fit weights are recomputed only when the sample times' spacing changes."""
 
     def __init__(self, settings: SmoothingSettings):
         settings.validate()
         self._settings = settings
+        self._window = settings.window
         self._times: deque[float] = deque(maxlen=settings.window)
-        self._samples: deque[np.ndarray] = deque(maxlen=settings.window)
+        self._history: np.ndarray | None = None  # (2 * window, *shape)
+        self._written = 0  # samples written since the last reset
+        self._cached_offsets: list[float] = []
+        self._cached_eval_index = -1
+        self._cached_weights: np.ndarray | None = None
 
     @property
     def settings(self) -> SmoothingSettings:
@@ -91,10 +123,13 @@ class SavitzkyGolayStream:
 
     def reset(self) -> None:
         self._times.clear()
-        self._samples.clear()
+        self._written = 0
 
     def __len__(self) -> int:
         return len(self._times)
+
+    def _last_sample(self) -> np.ndarray:
+        return self._history[(self._written - 1) % self._window]
 
     def update(self, sample: np.ndarray | None, t: float) -> np.ndarray | None:
         """The smoothed value for this frame (a new array), or None when ``sample`` is None.
@@ -104,25 +139,46 @@ class SavitzkyGolayStream:
         if sample is None or not np.isfinite(t):
             self.reset()
             return None
-        sample = np.array(sample, dtype=float)  # our own copy: the history must not alias the caller
+        sample = np.asarray(sample, dtype=float)
         if self._times and (
             t - self._times[-1] > self._settings.max_gap_seconds
             or t <= self._times[-1]
-            or sample.shape != self._samples[-1].shape
+            or sample.shape != self._history.shape[1:]
         ):
             self.reset()
-        bad = ~np.isfinite(sample)
-        if np.any(bad):
-            if not self._samples:
+        if not np.isfinite(sample).all():
+            if not self._times:
                 return None
-            sample[bad] = self._samples[-1][bad]
+            sample = np.where(np.isfinite(sample), sample, self._last_sample())
+        if self._history is None or self._history.shape[1:] != sample.shape:
+            self._history = np.empty((2 * self._window, *sample.shape))
+        slot = self._written % self._window
+        # Copies: the history never aliases the caller's array.
+        self._history[slot] = sample
+        self._history[slot + self._window] = sample
+        self._written += 1
         self._times.append(float(t))
-        self._samples.append(sample)
         count = len(self._times)
+        recent = self._history[slot + self._window + 1 - count: slot + self._window + 1]
+        weights = self._weights(count)
+        return (weights @ recent.reshape(count, -1)).reshape(sample.shape)
+
+    def _weights(self, count: int) -> np.ndarray:
         eval_index = max(count - 1 - self._settings.lag_frames, 0)
-        weights = savgol_weights(np.fromiter(self._times, float, count), self._settings.polyorder, eval_index)
-        stacked = np.stack(tuple(self._samples))
-        return np.tensordot(weights, stacked, axes=1)
+        t_eval = self._times[eval_index]
+        offsets = [t - t_eval for t in self._times]
+        tolerance = _WEIGHT_REUSE_TOLERANCE * (self._times[-1] - self._times[0])
+        cached = self._cached_offsets
+        if (
+            eval_index != self._cached_eval_index
+            or len(cached) != count
+            or max(abs(a - b) for a, b in zip(offsets, cached)) > tolerance
+        ):
+            times = np.fromiter(self._times, float, count)
+            self._cached_weights = _fit_weights(times, self._settings.polyorder, eval_index)
+            self._cached_offsets = offsets
+            self._cached_eval_index = eval_index
+        return self._cached_weights
 
 
 class LandmarkSmoother:
@@ -141,6 +197,8 @@ class LandmarkSmoother:
             self._filter.reset()
             return None
         points = np.asarray(points, dtype=float)
+        if points.shape[-1] <= 3:
+            return self._filter.update(points, t)
         smoothed_xyz = self._filter.update(points[..., :3], t)
         if smoothed_xyz is None:
             return None
@@ -198,6 +256,7 @@ class HoldThenEase:
         self._returned_since: float | None = None
         self._blend_from: dict[str, np.ndarray] = {}
         self._ever_tracked = False
+        self._lost_output: tuple[float, dict[str, np.ndarray]] | None = None  # (ease, output)
 
     def rest_value(self, key: str) -> np.ndarray:
         return self._rest.get(key, self._default_rest)
@@ -208,21 +267,31 @@ class HoldThenEase:
         return self._lost_since is not None or self._returned_since is not None
 
     def update(self, values: Mapping[str, np.ndarray] | None, t: float) -> dict[str, np.ndarray]:
+        """This frame's values (a new dict; treat its arrays as read-only, like every frame
+        array: they are also what a later loss holds and eases from)."""
         if values is None:
             out = self._lost(t)
         else:
             out = self._tracked(values, t)
         self._last = out
-        return {k: np.array(v, dtype=float) for k, v in out.items()}
+        return dict(out)
 
     def _lost(self, t: float) -> dict[str, np.ndarray]:
         self._returned_since = None
         if self._lost_since is None:
             self._lost_since = t
             self._held = dict(self._last)
-        keys = set(self._held) | set(self._rest)
+            self._lost_output = None
         ease = self._progress(t - self._lost_since - self._hold, self._ease)
-        return {k: self._mix(self._held.get(k, self.rest_value(k)), self.rest_value(k), ease) for k in keys}
+        # Held and rest values stay fixed for the whole loss, so the output only changes while
+        # easing: holding, and resting after the ease (a part never tracked), cost nothing.
+        if self._lost_output is not None and self._lost_output[0] == ease:
+            return self._lost_output[1]
+        keys = list(self._held) + [k for k in self._rest if k not in self._held]
+        out = self._mix_all(keys, [self._held.get(k, self.rest_value(k)) for k in keys],
+                            [self.rest_value(k) for k in keys], ease)
+        self._lost_output = (ease, out)
+        return out
 
     def _tracked(self, values: Mapping[str, np.ndarray], t: float) -> dict[str, np.ndarray]:
         if self._lost_since is not None or not self._ever_tracked:
@@ -237,7 +306,21 @@ class HoldThenEase:
         if blend >= 1.0:
             self._returned_since = None
             return values
-        return {k: self._mix(self._blend_from.get(k, self.rest_value(k)), v, blend) for k, v in values.items()}
+        keys = list(values)
+        return self._mix_all(keys, [self._blend_from.get(k, self.rest_value(k)) for k in keys],
+                             [values[k] for k in keys], blend)
+
+    def _mix_all(self, keys: list[str], starts: list, ends: list, w: float) -> dict[str, np.ndarray]:
+        """``mix`` of every key at once when the values share a shape (one stacked call instead
+        of one per key; slerp and lerp work row by row, so the results are the same)."""
+        if not keys:
+            return {}
+        starts = [np.asarray(v, dtype=float) for v in starts]
+        ends = [np.asarray(v, dtype=float) for v in ends]
+        shape = starts[0].shape
+        if all(v.shape == shape for v in starts) and all(v.shape == shape for v in ends):
+            return dict(zip(keys, self._mix(np.stack(starts), np.stack(ends), w)))
+        return {k: np.asarray(self._mix(a, b, w), dtype=float) for k, a, b in zip(keys, starts, ends)}
 
     @staticmethod
     def _progress(elapsed: float, duration: float) -> float:
