@@ -6,6 +6,7 @@ Adding a solver is a local change: give it a ``solve(landmarks)`` and merge its 
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -111,7 +112,7 @@ class AvatarPipeline:
             bones.update(hands.bones)
             frame = AvatarFrame(
                 t=lm.t,
-                bones={name: _finite_quat(q) for name, q in bones.items()},
+                bones=_finite_quats(bones),
                 root_position=body.root_position,
                 blendshapes={name: _unit(w) for name, w in face.blendshapes.items()},
                 gestures=dict(hands.gestures),
@@ -150,10 +151,16 @@ class AvatarPipeline:
         return PipelineOutput(frame=frame)
 
 
-def _finite_quat(q: np.ndarray) -> np.ndarray:
-    return quat.normalize(np.nan_to_num(np.asarray(q, dtype=float), nan=0.0, posinf=0.0, neginf=0.0))
+def _finite_quats(bones: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Every bone's quaternion finite and unit (non-finite parts zeroed, then a zero quaternion
+    becomes identity), as one stacked operation rather than one per bone."""
+    if not bones:
+        return {}
+    stacked = np.array(list(bones.values()), dtype=float).reshape(len(bones), 4)
+    stacked = quat.normalize(np.nan_to_num(stacked, nan=0.0, posinf=0.0, neginf=0.0))
+    return dict(zip(bones, stacked))
 
 
 def _unit(weight: float) -> float:
     w = float(weight)
-    return min(max(w, 0.0), 1.0) if np.isfinite(w) else 0.0
+    return min(max(w, 0.0), 1.0) if math.isfinite(w) else 0.0
