@@ -224,12 +224,32 @@ def _finite_or_identity(bones: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return dict(zip(bones, quat.normalize(stacked)))
 
 
+def _depth_levels() -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    """BODY_BONES grouped by depth below the root: (bone indices, parent indices) per level,
+    so forward kinematics takes one stacked product per level instead of one per bone. A
+    root's parent index points at an extra identity row."""
+    index = {name: i for i, name in enumerate(BODY_BONES)}
+    depth: dict[str, int] = {}
+    for name in BODY_BONES:  # parents come first in BODY_BONES
+        parent = humanoid.PARENT[name]
+        depth[name] = 0 if parent is None else depth[parent] + 1
+    levels = []
+    for d in range(max(depth.values()) + 1):
+        names = [n for n in BODY_BONES if depth[n] == d]
+        parents = [index[humanoid.PARENT[n]] if humanoid.PARENT[n] is not None else len(BODY_BONES) for n in names]
+        levels.append((np.array([index[n] for n in names]), np.array(parents)))
+    return tuple(levels)
+
+
+_LEVELS = _depth_levels()
+_BODY_INDEX = {name: i for i, name in enumerate(BODY_BONES)}
+
+
 def world_rotations(local: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """World rotations of the bones in ``local`` (missing ancestors at rest)."""
-    world: dict[str, np.ndarray] = {}
-    for name in BODY_BONES:
-        parent = humanoid.PARENT[name]
-        own = local.get(name, quat.IDENTITY)
-        above = quat.IDENTITY if parent is None else world.get(parent, quat.IDENTITY)
-        world[name] = quat.multiply(above, own)  # products of unit quaternions stay unit
-    return {name: world[name] for name in local}
+    own = np.array([local.get(name, quat.IDENTITY) for name in BODY_BONES], dtype=float)
+    world = np.empty((len(BODY_BONES) + 1, 4))
+    world[-1] = quat.IDENTITY  # the parent of the root
+    for bones, parents in _LEVELS:
+        world[bones] = quat.multiply(world[parents], own[bones])  # products of unit quaternions stay unit
+    return {name: world[_BODY_INDEX[name]] for name in local}
