@@ -4,6 +4,7 @@ checked against the VMC protocol: addresses, type tags, per-frame order, size, f
 and every blendshape of the active mapping file in every frame, zeros included."""
 from __future__ import annotations
 
+import itertools
 import math
 import queue
 import shutil
@@ -65,7 +66,7 @@ def _check_stream(datagrams, frames: int):
         assert frame.applied and frame.ok[:3] == OK_PREFIX, number
         times.append(frame.t)
     assert times[0] == 0.0
-    assert all(b >= a for a, b in zip(times, times[1:])), times
+    assert all(b >= a for a, b in itertools.pairwise(times)), times
     return vmc_frames
 
 
@@ -172,3 +173,47 @@ def test_liblo_oscdump_decodes_every_message_of_a_demo_run():
     addresses = [p[1] for p in parts]
     assert addresses.count(TIME) == frames + 1 and addresses.count(APPLY) == frames + 1
     assert addresses[0] == ROOT and addresses[-3:] == [APPLY, OK, TIME]
+
+
+# --- the checker itself must be able to fail ----------------------------------------------------
+
+
+def _bundle(*messages) -> bytes:
+    from pythonosc.osc_bundle_builder import IMMEDIATELY, OscBundleBuilder
+    from pythonosc.osc_message_builder import OscMessageBuilder
+
+    bundle = OscBundleBuilder(IMMEDIATELY)
+    for address, args in messages:
+        builder = OscMessageBuilder(address)
+        for value, kind in args:
+            builder.add_arg(value, kind)
+        bundle.add_content(builder.build())
+    return bundle.build().dgram
+
+
+def _valid_frame(bone_value=(0.0, "f"), blend=True, t=0.0):
+    transform = [("Hips", "s")] + [(0.0, "f")] * 6 + [bone_value]
+    messages = [(ROOT, [("root", "s")] + [(0.0, "f")] * 6 + [(1.0, "f")]), (BONE, transform)]
+    if blend:
+        messages += [(VAL, [("A", "s"), (0.5, "f")]), (APPLY, [])]
+    return messages + [(OK, [(1, "i"), (3, "i"), (0, "i"), (1, "i")]), (TIME, [(t, "f")])]
+
+
+@pytest.mark.parametrize(
+    "datagrams,problem",
+    [
+        ([_bundle(*_valid_frame(bone_value=(1, "i")))], "type tags"),
+        ([_bundle(*_valid_frame(bone_value=(float("nan"), "f")))], "non-finite"),
+        ([_bundle(*[m for m in _valid_frame() if m[0] != APPLY])], "but no Blend/Apply"),
+        ([_bundle(*_valid_frame()[:3]), _bundle(*_valid_frame()[1:])], "out of order"),
+        ([_bundle(*_valid_frame()[:-1])], "ends inside a frame"),
+        ([_bundle(*_valid_frame(), *[(VAL, [("x" * 40, "s"), (0.0, "f")])] * 40)], "bytes >"),
+    ],
+    ids=["int bone float", "nan", "no apply", "root after bone", "truncated", "oversize"],
+)
+def test_the_stream_checker_rejects_broken_streams(datagrams, problem):
+    from tests.vmc_capture import VmcStreamError
+
+    parse_vmc_stream([_bundle(*_valid_frame())])  # the well-formed frame passes
+    with pytest.raises(VmcStreamError, match=problem):
+        parse_vmc_stream(datagrams)

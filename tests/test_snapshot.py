@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 import math
+import tomllib
 
 import cv2
 import numpy as np
 import pytest
-import tomllib
 
 from tests.conftest import REPO_ROOT, shared_path
 from tests.vmc_capture import run_cli

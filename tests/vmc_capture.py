@@ -11,6 +11,7 @@ import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 from pythonosc.osc_bundle import OscBundle
 from pythonosc.osc_message import OscMessage
@@ -56,7 +57,7 @@ class UdpReceiver:
         while not self._stop.is_set():
             try:
                 data = self._socket.recv(65536)
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 continue
             except OSError:
                 return
@@ -71,7 +72,7 @@ class UdpReceiver:
         with self._lock:
             return list(self._datagrams)
 
-    def __enter__(self) -> "UdpReceiver":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -88,6 +89,7 @@ def run_cli(*args: str, cwd: Path | None = None, timeout: float = CLI_TIMEOUT_S)
         cwd=str(cwd or REPO_ROOT),
         env=env,
         capture_output=True,
+        check=False,  # callers assert on the exit status themselves
         text=True,
         timeout=timeout,
     )
