@@ -6,6 +6,7 @@ user (Ctrl+C, SIGTERM, --frames, --duration) or the end of a finite source stops
 """
 from __future__ import annotations
 
+import re
 import signal
 import sys
 import threading
@@ -53,6 +54,21 @@ class StopFlag:
         return restore
 
 
+# numpy prints an array as "array([[..." or "[[1 2 ..." / "[200 200 ...": where an error
+# message starts quoting one, it is quoting frame or landmark data, which never goes to a log.
+_ARRAY_TEXT = re.compile(r"array\(|\[\s*[-\d.\[]")
+_MAX_REASON_CHARS = 160
+
+
+def _reason(exc: BaseException) -> str:
+    """The first line of an error message, cut before any array contents and capped."""
+    text = str(exc).split("\n", 1)[0]
+    match = _ARRAY_TEXT.search(text)
+    if match:
+        text = text[: match.start()] + "<data not shown>"
+    return text if len(text) <= _MAX_REASON_CHARS else text[: _MAX_REASON_CHARS - 3] + "..."
+
+
 class Runner:
     def __init__(
         self,
@@ -94,7 +110,7 @@ class Runner:
             # Once per kind: a broken frame stream must not flood the console. Only the error
             # type and message are printed, never frame contents.
             self._reported_errors.add(kind)
-            self._log(f"vtdriver: skipped a frame ({what}: {type(exc).__name__}: {exc}); further ones are only counted")
+            self._log(f"vtdriver: skipped a frame ({what}: {type(exc).__name__}: {_reason(exc)}); further ones are only counted")
 
     def _tracked(self) -> tuple[Iterable[Tracked], Callable[[], None]]:
         """The source's items with tracking done, in capture order, and how to stop them.
