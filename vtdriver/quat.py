@@ -133,6 +133,10 @@ def from_matrix(m: np.ndarray) -> np.ndarray:
     """Rotation matrices (..., 3, 3) to unit quaternions with w >= 0. Uses the numerically
     stable branch (largest diagonal term) for every element at once."""
     m = np.asarray(m, dtype=float)
+    if m.shape == (3, 3):
+        single = _from_single_matrix(m.tolist())
+        if single is not None:
+            return single
     m00, m11, m22 = m[..., 0, 0], m[..., 1, 1], m[..., 2, 2]
     trace = m00 + m11 + m22
     candidates = np.stack(
@@ -148,6 +152,30 @@ def from_matrix(m: np.ndarray) -> np.ndarray:
     q = np.take_along_axis(candidates, choice[..., None, None], axis=-2)[..., 0, :]
     q = normalize(q)
     return np.where(q[..., 3:] < 0, -q, q)
+
+
+def _from_single_matrix(rows: list[list[float]]) -> np.ndarray | None:
+    """``from_matrix`` of one matrix on floats (same candidates, first largest diagonal term
+    as np.argmax picks); None when the diagonal has a NaN, left to the array code."""
+    (m00, m01, m02), (m10, m11, m12), (m20, m21, m22) = rows
+    trace = m00 + m11 + m22
+    diagonal = (m00, m11, m22, trace)
+    if any(x != x for x in diagonal):
+        return None
+    choice = 0
+    for k in (1, 2, 3):
+        if diagonal[k] > diagonal[choice]:
+            choice = k
+    if choice == 0:
+        q = (1 + m00 - m11 - m22, m01 + m10, m02 + m20, m21 - m12)
+    elif choice == 1:
+        q = (m01 + m10, 1 - m00 + m11 - m22, m12 + m21, m02 - m20)
+    elif choice == 2:
+        q = (m02 + m20, m12 + m21, 1 - m00 - m11 + m22, m10 - m01)
+    else:
+        q = (m21 - m12, m02 - m20, m10 - m01, 1 + trace)
+    q = normalize(np.array(q))
+    return -q if q[3] < 0 else q
 
 
 def from_axis_angle(axis: np.ndarray, angle: np.ndarray | float) -> np.ndarray:

@@ -18,8 +18,7 @@ MIN_LENGTH = 1e-6
 
 def is_direction(v: np.ndarray) -> np.ndarray:
     """True where v is finite and long enough to define a direction."""
-    v = np.asarray(v, dtype=float)
-    norm = np.linalg.norm(v, axis=-1)
+    norm = quat.norm(v)
     return np.isfinite(norm) & (norm > MIN_LENGTH)
 
 

@@ -50,9 +50,13 @@ def _image_plane(points: np.ndarray) -> np.ndarray:
     return points[..., :2]
 
 
+_WRIST_AND_MIDDLE_MCP = np.array([HAND_WRIST, HAND_MIDDLE_MCP])
+
+
 def _wrist_and_palm(hand: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, float]:
-    points = coords.image_to_unity(hand, size)
-    return points[HAND_WRIST], float(np.linalg.norm(points[HAND_MIDDLE_MCP] - points[HAND_WRIST]))
+    # Only the two points it needs: this runs several times per frame for each hand.
+    wrist, middle = coords.image_to_unity(np.asarray(hand)[_WRIST_AND_MIDDLE_MCP], size)
+    return wrist, float(np.linalg.norm(middle - wrist))
 
 
 class HandednessCheck:
