@@ -8,8 +8,10 @@ import itertools
 import math
 import queue
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 
@@ -24,6 +26,7 @@ from tests.vmc_capture import (
     TIME,
     VAL,
     UdpReceiver,
+    cli_environment,
     datagram_messages,
     mapping_keys,
     parse_vmc_stream,
@@ -98,6 +101,52 @@ def test_real_clip_streams_a_well_formed_vmc_stream():
     # The face is found: the webcam clip gives live, non-zero expression weights somewhere.
     assert any(w > 0.0 for frame in tracked for w in frame.blends.values())
     assert {"Hips", "Spine", "Neck", "Head", "LeftUpperArm", "RightUpperArm"} <= set(frames[0].bone_order)
+
+
+# --- how a run ends -----------------------------------------------------------------------------
+
+
+def test_duration_bounds_a_realtime_demo_run_like_the_readme_command():
+    # The README's command is `vtdriver run --source demo --duration 20`; a shorter duration
+    # shows the same: paced at the demo's 30 fps, it ends on its own.
+    seconds = 1.5
+    with UdpReceiver() as receiver:
+        result = run_cli("run", "--source", "demo", "--duration", str(seconds), "--vmc-target", receiver.target)
+        time.sleep(0.2)
+        datagrams = receiver.close()
+    assert result.returncode == 0, result.stderr
+    frames, _ = parse_vmc_stream(datagrams)
+    # Paced to the wall clock: about 30 frames a second, never more (a loaded machine may
+    # deliver fewer), and the stream's own clock never runs ahead of the duration.
+    assert 10 <= len(frames) - 1 <= seconds * 30 + 2
+    assert frames[-2].t <= seconds + 0.1
+
+
+@pytest.mark.parametrize("signal_number", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_stops_an_unbounded_run_cleanly(signal_number):
+    with UdpReceiver() as receiver:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "vtdriver.cli", "run", "--source", "demo", "--vmc-target", receiver.target],
+            cwd=str(REPO_ROOT), env=cli_environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        try:
+            deadline = time.monotonic() + 60.0
+            while receiver.count() < 20 and time.monotonic() < deadline and process.poll() is None:
+                time.sleep(0.05)  # streaming has started
+            assert process.poll() is None, process.communicate()[1]
+            process.send_signal(signal_number)
+            _, stderr = process.communicate(timeout=10.0)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+        time.sleep(0.2)
+        datagrams = receiver.close()
+    assert process.returncode == 0, stderr
+    assert "Traceback" not in stderr and "frames sent" in stderr
+    frames, _ = parse_vmc_stream(datagrams)  # no half-sent frame at the end
+    assert frames[-1].ok[3] == 0  # the closing rest frame: tracking lost, avatar at rest
+    assert all(values[3:] == (0.0, 0.0, 0.0, 1.0) for values in frames[-1].bones.values())
 
 
 # --- liblo's oscdump as an independent decoder ------------------------------------------------

@@ -64,6 +64,10 @@ class UdpReceiver:
             with self._lock:
                 self._datagrams.append(data)
 
+    def count(self) -> int:
+        with self._lock:
+            return len(self._datagrams)
+
     def close(self) -> list[bytes]:
         """Stops after draining what already arrived; returns every datagram in arrival order."""
         self._stop.set()
@@ -80,14 +84,19 @@ class UdpReceiver:
             self.close()
 
 
-def run_cli(*args: str, cwd: Path | None = None, timeout: float = CLI_TIMEOUT_S) -> subprocess.CompletedProcess:
-    """``python -m vtdriver.cli ARGS`` in a subprocess, with the repository importable."""
+def cli_environment() -> dict[str, str]:
+    """The environment for a ``python -m vtdriver.cli`` subprocess: the repository importable."""
     env = dict(os.environ)
     env["PYTHONPATH"] = str(REPO_ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def run_cli(*args: str, cwd: Path | None = None, timeout: float = CLI_TIMEOUT_S) -> subprocess.CompletedProcess:
+    """``python -m vtdriver.cli ARGS`` in a subprocess."""
     return subprocess.run(
         [sys.executable, "-m", "vtdriver.cli", *args],
         cwd=str(cwd or REPO_ROOT),
-        env=env,
+        env=cli_environment(),
         capture_output=True,
         check=False,  # callers assert on the exit status themselves
         text=True,
