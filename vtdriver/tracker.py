@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
-import math
 import os
 import sys
 import time
@@ -33,25 +32,24 @@ POSE_MODEL_FILES = {
 # More instances than this only add memory (each Holistic holds ~100 MB of models and buffers)
 # and per-frame latency: four already outrun a 60 fps camera on any machine that could host them.
 MAX_TRACKERS = 4
-# CPU cores one Holistic instance keeps busy on its own (its graph runs pose, face and hand
-# models on MediaPipe's worker threads): measured 1.35 on a 2-core AMD EPYC with mediapipe
-# 0.10.21. Enough instances to fill the cores, no more.
-CORES_PER_INSTANCE = 1.35
-AUTO_TRACKERS_RULE = (
-    f"ceil(CPU cores / {CORES_PER_INSTANCE}) instances, at most {MAX_TRACKERS} "
-    "(1 on a single core, 2 on 2 cores, 3 on 4 cores)"
-)
+# The automatic choice is one instance. One Holistic instance alone keeps about 1.35 of a
+# 2-core machine's cores busy (its graph runs the pose, face and hand models on MediaPipe's own
+# threads), so a second one can only use the remaining ~0.65 core, and only while nothing else
+# wants it. Measured with benchmarks/run_all.py on the 2-core AMD EPYC this was built on, with
+# other programs running (load average 5-8, as on a streaming PC running OBS and a game):
+# two instances tracked 0.71-0.94x as many frames per second as one, used ~5 % more CPU per
+# frame, and the pose landmarks shook 1.8x more from frame to frame, because consecutive frames
+# come from instances each tracking from its own older frame. More instances pay off only on
+# a machine with idle cores; set ``trackers`` by hand there.
+AUTO_TRACKERS = 1
+AUTO_TRACKERS_RULE = "1 instance (see the README's Performance section before raising it)"
 
 
-def tracker_count(setting_value: int, cores: int | None = None) -> int:
-    """How many Holistic instances to run: the setting, or the automatic rule when it is 0."""
+def tracker_count(setting_value: int) -> int:
+    """How many Holistic instances to run: the setting, or the automatic choice when it is 0."""
     if setting_value > 0:
         return min(int(setting_value), MAX_TRACKERS)
-    if cores is None:
-        # The cores this process may run on (a container or taskset may allow fewer than the
-        # machine has).
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(MAX_TRACKERS, math.ceil(cores / CORES_PER_INSTANCE)))
+    return AUTO_TRACKERS
 
 
 class TrackerError(RuntimeError):
