@@ -13,6 +13,8 @@ from vtdriver.errors import UserError
 # streamer can act on. Set before anything imports mediapipe.
 os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# FFmpeg (inside OpenCV) prints its own line for a corrupt video before vtdriver's one-line error.
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
 EXIT_OK = 0
 EXIT_FAILURE = 1

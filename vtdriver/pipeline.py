@@ -41,6 +41,8 @@ class PipelineOutput:
     messages: list[tuple[str, str, tuple]] = field(default_factory=list)
     # Each hand's gesture as classified on this frame alone, before the enter/exit debounce.
     observed_gestures: dict[str, str | None] = field(default_factory=dict)
+    # The landmarks the solvers saw: hands in their checked sides, smoothed.
+    landmarks: Landmarks | None = None
 
 
 def output_names(config: Config) -> list[str]:
@@ -134,7 +136,7 @@ class AvatarPipeline:
                 frame.blendshapes[name] = _unit(weight)
             self._held = dict(frame.gestures)
         observed = coords.apply_mirror(AvatarFrame(t=lm.t, gestures=dict(hands.observed)), self._mirror).gestures
-        return PipelineOutput(frame=frame, messages=list(messages), observed_gestures=observed)
+        return PipelineOutput(frame=frame, messages=list(messages), observed_gestures=observed, landmarks=lm)
 
     def rest_output(self, t: float) -> PipelineOutput:
         """The last frame of a run: every bone at rest, no expression, tracking lost, and an

@@ -42,7 +42,10 @@ def _as_list(array: np.ndarray | None):
 def snapshot_record(image_path: Path, lm: Landmarks, result) -> dict:
     frame = result.frame
     record = {"image": str(image_path), "image_size": list(lm.image_size)}
-    record.update({part: _as_list(lm.part(part)) for part in PART_NAMES})
+    # The parts as the solvers saw them, so the hands agree with the gestures after the
+    # handedness check.
+    seen = result.landmarks if result.landmarks is not None else lm
+    record.update({part: _as_list(seen.part(part)) for part in PART_NAMES})
     record["bones"] = {name: [float(v) for v in q] for name, q in frame.bones.items()}
     record["blendshapes"] = {name: float(w) for name, w in sorted(frame.blendshapes.items())}
     record["gestures"] = {"left": result.observed_gestures.get("left"), "right": result.observed_gestures.get("right")}
