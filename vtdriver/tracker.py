@@ -37,10 +37,11 @@ MAX_TRACKERS = 4
 # threads), so a second one can only use the remaining ~0.65 core, and only while nothing else
 # wants it. Measured with benchmarks/run_all.py on the 2-core AMD EPYC this was built on, with
 # other programs running (load average 5-8, as on a streaming PC running OBS and a game):
-# two instances tracked 0.71-0.94x as many frames per second as one, used ~5 % more CPU per
-# frame, and the pose landmarks shook 1.8x more from frame to frame, because consecutive frames
-# come from instances each tracking from its own older frame. More instances pay off only on
-# a machine with idle cores; set ``trackers`` by hand there.
+# two instances tracked 0.71-1.24x as many frames per second as one (target 1.4x), used ~5 %
+# more CPU per frame, gave 1.03-1.11x the output rate from a 30 fps camera with 60-70 % more
+# end-to-end latency, and the visible pose landmarks shook 1.8-2.2x more from frame to frame,
+# because consecutive frames come from instances each tracking from its own older frame. More
+# instances pay off only on a machine with idle cores; set ``trackers`` by hand there.
 AUTO_TRACKERS = 1
 AUTO_TRACKERS_RULE = "1 instance (see the README's Performance section before raising it)"
 
