@@ -21,6 +21,7 @@ from vtdriver.mapping import INTERNAL_NAMES
 from vtdriver.smoothing import LandmarkSmoother
 from vtdriver.solvers.body import BodySolver
 from vtdriver.solvers.face import FaceSolver
+from vtdriver.solvers.hand_frame import hand_frames
 from vtdriver.solvers.head import split_head_rotation
 from vtdriver.timing import StageTimer
 
@@ -99,11 +100,13 @@ class AvatarPipeline:
             # Handedness first: a swapped frame must not mix the two hands' filter histories.
             lm = self._smooth(self._hands.correct_handedness(lm))
         with timer.stage("body"):
-            body = self._body.solve(lm)
+            # Both hands' Unity points and Hand bone frames, once for the body and the hands.
+            hand_input = hand_frames(lm)
+            body = self._body.solve(lm, hand_input)
         with timer.stage("face"):
             face = self._face.solve(lm)
         with timer.stage("hands"):
-            hands = self._hands.process(lm)
+            hands = self._hands.process(lm, handedness_checked=True, hands=hand_input)
 
         with timer.stage("mapping"):
             bones = dict(body.bones)

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from vtdriver import coords
 from vtdriver.frame import GestureEvent, Landmarks
 from vtdriver.gestures.actions import GestureActions
 from vtdriver.gestures.events import GestureDebouncer
@@ -23,7 +22,7 @@ from vtdriver.gestures.patterns import GestureSet
 from vtdriver.gestures.settings import GestureSettings, HandsSettings
 from vtdriver.gestures.states import FingerStateTracker
 from vtdriver.solvers.fingers import solve_fingers
-from vtdriver.solvers.hand_frame import hand_world_rotation
+from vtdriver.solvers.hand_frame import HandFrame, hand_frames
 from vtdriver.solvers.handedness import HandednessCheck
 
 SIDES = ("left", "right")
@@ -65,17 +64,25 @@ class HandsStage:
     def correct_handedness(self, lm: Landmarks) -> Landmarks:
         """The handedness check alone: the pipeline should call this *before* landmark
         smoothing, so a swapped frame never mixes the two hands' filter histories.
-        ``process`` repeats it, which changes nothing on already-corrected landmarks."""
+        ``process`` runs it itself unless told the landmarks are already checked."""
         return self.handedness.correct(lm) if self.settings.check_handedness else lm
 
-    def process(self, lm: Landmarks) -> HandsResult:
-        lm = self.correct_handedness(lm)
+    def process(
+        self, lm: Landmarks, handedness_checked: bool = False, hands: dict[str, HandFrame | None] | None = None
+    ) -> HandsResult:
+        """``handedness_checked``: ``correct_handedness`` already ran on this frame (checking
+        twice would also overwrite its memory of the raw wrists with smoothed ones).
+        ``hands``: ``hand_frame.hand_frames(lm)`` when the caller already has it."""
+        if not handedness_checked:
+            lm = self.correct_handedness(lm)
+        if hands is None:
+            hands = hand_frames(lm)
         result = HandsResult()
         observed: dict[str, str | None] = {}
         seen: dict[str, tuple] = {}  # side -> (states, features, clear view) of a recognised hand
         for side in SIDES:
-            hand = lm.part(f"{side}_hand")
-            points = None if hand is None else coords.image_to_unity(hand, lm.image_size)
+            frame = hands[side]
+            points = None if frame is None else frame.points
             features = None if points is None else hand_features(points)
             tracked = features is not None
             result.tracked[side] = tracked
@@ -86,9 +93,8 @@ class HandsStage:
                 observed[side] = None
                 continue
             if self.settings.fingers:
-                hand_world = hand_world_rotation(points, side)
-                if hand_world is not None:
-                    result.bones.update(solve_fingers(points, side, hand_world))
+                if frame.world is not None:
+                    result.bones.update(solve_fingers(points, side, frame.world))
             result.speed[side] = self._motion[side].update(points, lm.t)
             if not self.gesture_settings.enabled:
                 observed[side] = None

@@ -22,7 +22,7 @@ from vtdriver.settings import setting
 from vtdriver.smoothing import HoldThenEase, lerp
 from vtdriver.solvers import body_pose as bp
 from vtdriver.solvers.bone_frames import partial_rotation
-from vtdriver.solvers.hand_frame import POSE_HAND_POINTS, hand_world_rotation, hand_world_rotation_from_pose
+from vtdriver.solvers.hand_frame import POSE_HAND_POINTS, HandFrame, hand_frames, hand_world_rotation_from_pose
 
 # The bones this solver drives (eyes, jaw, toes and fingers belong to other solvers).
 BODY_BONES: tuple[str, ...] = tuple(
@@ -101,8 +101,10 @@ class BodySolver:
             mix=lerp,
         )
 
-    def solve(self, lm: Landmarks) -> BodyResult:
-        solved = self.solve_parts(lm)
+    def solve(self, lm: Landmarks, hands: dict[str, HandFrame | None] | None = None) -> BodyResult:
+        """``hands``: ``hand_frame.hand_frames(lm)`` when the caller already has it (the
+        pipeline shares it with the hands stage), else computed here."""
+        solved = self.solve_parts(lm, hands)
         shown = {part: self._loss[part].update(solved.get(part), lm.t) for part in self._parts}
         bones: dict[str, np.ndarray] = {}
         for part in ("torso", "head", "left_arm", "right_arm", "left_leg", "right_leg"):
@@ -125,14 +127,14 @@ class BodySolver:
             parts={part: part in solved for part in self._parts},
         )
 
-    def solve_parts(self, lm: Landmarks) -> dict[str, dict[str, np.ndarray]]:
+    def solve_parts(self, lm: Landmarks, hands: dict[str, HandFrame | None] | None = None) -> dict[str, dict[str, np.ndarray]]:
         """This frame's local rotations per part, for the parts the landmarks define (stateless)."""
-        pose = self._pose_input(lm)
+        pose = self._pose_input(lm, hands)
         if pose is None:
             return {}
         return solve_parts(pose, self.settings.upper_body_only)
 
-    def _pose_input(self, lm: Landmarks) -> bp.PoseInput | None:
+    def _pose_input(self, lm: Landmarks, hands: dict[str, HandFrame | None] | None) -> bp.PoseInput | None:
         if lm.pose_world is None:
             return None
         raw = np.asarray(lm.pose_world, dtype=float)
@@ -141,16 +143,15 @@ class BodySolver:
         points = coords.world_to_unity(raw)
         visibility = raw[:, 3] if raw.shape[1] > 3 else np.ones(len(raw))
         usable = np.all(np.isfinite(points), axis=1) & (np.nan_to_num(visibility, nan=0.0) >= self.settings.visibility_threshold)
-        hands: dict[str, np.ndarray | None] = {}
+        if hands is None:
+            hands = hand_frames(lm)
+        hand_world: dict[str, np.ndarray | None] = {}
         for side in bp.SIDES:
-            hand_points = lm.part(f"{side}_hand")
-            hand = None
-            if hand_points is not None:
-                hand = hand_world_rotation(coords.image_to_unity(hand_points, lm.image_size), side)
+            hand = None if hands[side] is None else hands[side].world
             if hand is None and np.all(usable[list(POSE_HAND_POINTS[side].values())]):
                 hand = hand_world_rotation_from_pose(points, side)
-            hands[side] = hand
-        return bp.PoseInput(points=points, usable=usable, hand_world=hands)
+            hand_world[side] = hand
+        return bp.PoseInput(points=points, usable=usable, hand_world=hand_world)
 
     def _root_position(self, lm: Landmarks) -> np.ndarray | None:
         """Root (Hips) position from where the body sits in the image: the anchor's offset from

@@ -11,9 +11,12 @@ collinear), so callers can hold or rest instead of showing a made-up roll.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from vtdriver import humanoid, quat
+from vtdriver import coords, humanoid, quat
+from vtdriver.frame import Landmarks
 from vtdriver.solvers.bone_frames import frame_rotation, is_direction, perpendicular
 
 # MediaPipe hand landmark indices.
@@ -98,3 +101,26 @@ def pose_hand_points_at_rest(side: str) -> dict[str, np.ndarray]:
     wrist (for synthetic performers and tests)."""
     rest = _rest_knuckles(side)
     return {k: rest[k] for k in ("index", "pinky", "thumb")}
+
+
+@dataclass(frozen=True)
+class HandFrame:
+    """One tracked hand of a frame: its 21 landmarks in Unity axes (image pixels) and its Hand
+    bone world rotation (None when the landmarks define no frame)."""
+
+    points: np.ndarray
+    world: np.ndarray | None
+
+
+def hand_frames(lm: Landmarks) -> dict[str, HandFrame | None]:
+    """Both hands of a frame in the form the body solver (Hand bones) and the hands stage
+    (fingers, gestures) both need, computed once per frame for both of them."""
+    frames: dict[str, HandFrame | None] = {}
+    for side in ("left", "right"):
+        hand = lm.part(f"{side}_hand")
+        if hand is None:
+            frames[side] = None
+            continue
+        points = coords.image_to_unity(hand, lm.image_size)
+        frames[side] = HandFrame(points, hand_world_rotation(points, side))
+    return frames
