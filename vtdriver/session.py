@@ -38,6 +38,24 @@ class Session:
         self.config = config
 
 
+def make_runner(session: Session, args: argparse.Namespace, stop, **hooks):
+    """The frame loop for a session, bounded by --frames / --duration, with the status line;
+    ``hooks`` are the Runner's optional callbacks (on_landmarks, on_tick, on_result)."""
+    from vtdriver.runner import RunBounds, Runner  # noqa: PLC0415
+    from vtdriver.status import StatusLine  # noqa: PLC0415
+
+    return Runner(
+        session.source,
+        session.pipeline,
+        session.outputs,
+        tracker=session.tracker,
+        bounds=RunBounds(frames=getattr(args, "frames", None), duration=getattr(args, "duration", None)),
+        status=StatusLine(session.config.status.interval_seconds),
+        stop=stop,
+        **hooks,
+    )
+
+
 def effective_config(config: Config, args: argparse.Namespace) -> Config:
     """Command-line overrides applied to a loaded config (a new Config)."""
     sections = dict(config.sections)

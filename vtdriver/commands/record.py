@@ -9,8 +9,7 @@ from pathlib import Path
 
 from vtdriver.commands.common import add_config_argument, add_source_arguments, load_config_from_args
 from vtdriver.errors import UserError
-from vtdriver.runner import RunBounds, Runner, StopFlag
-from vtdriver.status import StatusLine
+from vtdriver.runner import StopFlag
 
 
 class RecordTargetError(UserError):
@@ -28,7 +27,7 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from vtdriver.recording import RecordingWriter  # noqa: PLC0415
-    from vtdriver.session import open_session  # noqa: PLC0415
+    from vtdriver.session import make_runner, open_session  # noqa: PLC0415
 
     config = load_config_from_args(args)
     if args.out.parent and not args.out.parent.is_dir():
@@ -39,16 +38,7 @@ def run(args: argparse.Namespace) -> int:
         with open_session(config, args) as session:
             source = session.source
             with RecordingWriter(args.out, source.image_size, source.fps, source.description) as writer:
-                runner = Runner(
-                    source,
-                    session.pipeline,
-                    session.outputs,
-                    tracker=session.tracker,
-                    bounds=RunBounds(frames=args.frames, duration=args.duration),
-                    status=StatusLine(config.status.interval_seconds),
-                    stop=stop,
-                    on_landmarks=writer.write,
-                )
+                runner = make_runner(session, args, stop, on_landmarks=writer.write)
                 counters = runner.run()
             print(f"vtdriver: recorded {counters.frames_out} frames to {args.out}", file=sys.stderr)
     finally:

@@ -8,8 +8,7 @@ import sys
 from pathlib import Path
 
 from vtdriver.commands.common import add_config_argument, add_source_arguments, load_config_from_args
-from vtdriver.runner import RunBounds, Runner, StopFlag
-from vtdriver.status import StatusLine
+from vtdriver.runner import Runner, StopFlag
 
 
 def add_parser(subparsers) -> None:
@@ -24,7 +23,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vtdriver.session import open_session  # noqa: PLC0415 - keeps check-config import-light
+    from vtdriver.session import make_runner, open_session  # noqa: PLC0415 - keeps check-config import-light
 
     config = load_config_from_args(args)
     stop = StopFlag()
@@ -41,17 +40,7 @@ def run(args: argparse.Namespace) -> int:
                 from vtdriver.live_preview import LivePreview  # noqa: PLC0415
 
                 preview = LivePreview(session.pipeline, stop, window)
-            runner = Runner(
-                session.source,
-                session.pipeline,
-                session.outputs,
-                tracker=session.tracker,
-                bounds=RunBounds(frames=args.frames, duration=args.duration),
-                status=StatusLine(config.status.interval_seconds),
-                stop=stop,
-                on_tick=_hot_reload(config, session),
-                on_result=preview,
-            )
+            runner = make_runner(session, args, stop, on_tick=_hot_reload(config, session), on_result=preview)
             counters = runner.run()
             if args.stats_json:
                 _write_stats(args.stats_json, runner, session)
