@@ -92,9 +92,8 @@ class HandsStage:
                 self._motion[side].reset()
                 observed[side] = None
                 continue
-            if self.settings.fingers:
-                if frame.world is not None:
-                    result.bones.update(solve_fingers(points, side, frame.world))
+            if self.settings.fingers and frame.world is not None:
+                result.bones.update(solve_fingers(points, side, frame.world))
             result.speed[side] = self._motion[side].update(points, lm.t)
             if not self.gesture_settings.enabled:
                 observed[side] = None
