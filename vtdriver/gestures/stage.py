@@ -21,7 +21,7 @@ from vtdriver.gestures.motion import HandMotion
 from vtdriver.gestures.patterns import GestureSet
 from vtdriver.gestures.settings import GestureSettings, HandsSettings
 from vtdriver.gestures.states import FingerStateTracker
-from vtdriver.solvers.fingers import solve_fingers
+from vtdriver.solvers.fingers import FINGER_BONE_NAMES, hands_finger_rotations
 from vtdriver.solvers.hand_frame import HandFrame, hand_frames
 from vtdriver.solvers.handedness import HandednessCheck
 
@@ -80,6 +80,7 @@ class HandsStage:
         result = HandsResult()
         observed: dict[str, str | None] = {}
         seen: dict[str, tuple] = {}  # side -> (states, features, clear view) of a recognised hand
+        fingered: list[str] = []  # tracked hands with a Hand frame: their fingers are solved
         for side in SIDES:
             frame = hands[side]
             points = None if frame is None else frame.points
@@ -93,7 +94,7 @@ class HandsStage:
                 observed[side] = None
                 continue
             if self.settings.fingers and frame.world is not None:
-                result.bones.update(solve_fingers(points, side, frame.world))
+                fingered.append(side)
             result.speed[side] = self._motion[side].update(points, lm.t)
             if not self.gesture_settings.enabled:
                 observed[side] = None
@@ -103,6 +104,14 @@ class HandsStage:
             clear_view = features.palm_facing >= self.gesture_settings.edge_on_below
             result.can_enter[side] = clear_view and self._still(result.speed[side])
             seen[side] = (states, features, clear_view)
+        if fingered:  # both hands in one stacked solve
+            rotations = hands_finger_rotations(
+                np.stack([hands[side].points for side in fingered]),
+                tuple(fingered),
+                np.stack([hands[side].world for side in fingered]),
+            )
+            for side, hand_rotations in zip(fingered, rotations):
+                result.bones.update(zip(FINGER_BONE_NAMES[side], hand_rotations))
 
         for side in SIDES:
             result.events.extend(

@@ -47,6 +47,9 @@ def finger_bone_names(side: str) -> list[str]:
     return [f"{prefix}{finger}{phalanx}" for finger in humanoid.FINGERS for phalanx in humanoid.PHALANGES]
 
 
+FINGER_BONE_NAMES = {side: tuple(finger_bone_names(side)) for side in ("left", "right")}
+
+
 def _rest_axes(side: str) -> tuple[np.ndarray, np.ndarray]:
     """Rest direction (5, 3) and rest flexion hinge (5, 3) of each finger in the Hand's frame.
 
@@ -90,34 +93,47 @@ def finger_local_rotations(points_unity: np.ndarray, side: str, hand_world: np.n
     ``coords.image_to_unity``). ``hand_world``: the Hand bone's world rotation from
     ``solvers.hand_frame``. Non-finite input gives the rest pose (identity)."""
     points = np.asarray(points_unity, dtype=float)[:, :3]
-    hand_world = np.asarray(hand_world, dtype=float)
-    if points.shape != (21, 3) or not np.all(np.isfinite(points)) or not np.all(np.isfinite(hand_world)):
+    if points.shape != (21, 3):
         return np.tile(quat.IDENTITY, (15, 1))
-    rest_direction, rest_hinge, rest_frames_t = _REST[side]
-    # Everything below happens in the Hand bone's frame, where the rest axes are constant.
-    to_hand = quat.conjugate(quat.normalize(hand_world))
-    local_points = quat.rotate(to_hand, points - points[WRIST])
-    joints = local_points[FINGER_CHAINS]  # (5, 4, 3)
-    # A collapsed segment (two landmarks on top of each other) points along its rest direction.
-    segments = quat.normalize(np.diff(joints, axis=1), fallback=rest_direction[:, None, :])  # (5, 3, 3)
+    return hands_finger_rotations(points[None], (side,), np.asarray(hand_world, dtype=float)[None])[0]
 
-    plane = np.cross(segments[:, 0], segments[:, 1]) + np.cross(segments[:, 1], segments[:, 2])
-    # A finger bent slightly backwards keeps its hinge; only the bend angle changes sign.
-    plane = np.where(np.sum(plane * rest_hinge, -1, keepdims=True) < 0, -plane, plane)
-    hinge = plane + _HINGE_PRIOR_WEIGHT * rest_hinge
 
-    proximal_world = _frames(segments[:, 0], hinge) @ rest_frames_t
-    proximal = quat.from_matrix(proximal_world)
+def hands_finger_rotations(points_unity: np.ndarray, sides: tuple[str, ...], hand_world: np.ndarray) -> np.ndarray:
+    """``finger_local_rotations`` of several hands in one stacked computation: points (k, 21, 3),
+    one side per hand, Hand world rotations (k, 4) -> (k, 15, 4). A hand with any non-finite
+    input rests (identity)."""
+    points = np.asarray(points_unity, dtype=float)[..., :3]
+    hand_world = np.asarray(hand_world, dtype=float)
+    valid = np.all(np.isfinite(points), axis=(1, 2)) & np.all(np.isfinite(hand_world), axis=1)
+    if not np.any(valid):
+        return np.tile(quat.IDENTITY, (len(points), 15, 1))
+    rest_direction, rest_hinge, rest_frames_t = (np.stack(a) for a in zip(*(_REST[side] for side in sides)))
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        # Everything below happens in the Hand bone's frame, where the rest axes are constant.
+        to_hand = quat.conjugate(quat.normalize(hand_world))
+        local_points = quat.rotate(to_hand[:, None, :], points - points[:, WRIST:WRIST + 1])
+        joints = local_points[:, FINGER_CHAINS]  # (k, 5, 4, 3)
+        # A collapsed segment (two landmarks on top of each other) points along its rest direction.
+        segments = quat.normalize(np.diff(joints, axis=2), fallback=rest_direction[:, :, None, :])  # (k, 5, 3, 3)
 
-    intermediate_dir = np.einsum("fji,fj->fi", proximal_world, segments[:, 1])
-    intermediate = quat.from_two_vectors(rest_direction, intermediate_dir)
-    intermediate_world = proximal_world @ quat.to_matrix(intermediate)
+        plane = quat.cross(segments[:, :, 0], segments[:, :, 1]) + quat.cross(segments[:, :, 1], segments[:, :, 2])
+        # A finger bent slightly backwards keeps its hinge; only the bend angle changes sign.
+        plane = np.where(np.sum(plane * rest_hinge, -1, keepdims=True) < 0, -plane, plane)
+        hinge = plane + _HINGE_PRIOR_WEIGHT * rest_hinge
 
-    distal_dir = np.einsum("fji,fj->fi", intermediate_world, segments[:, 2])
-    distal = quat.from_two_vectors(rest_direction, distal_dir)
+        proximal_world = _frames(segments[:, :, 0], hinge) @ rest_frames_t
+        proximal = quat.from_matrix(proximal_world)
 
-    rotations = np.stack((proximal, intermediate, distal), axis=1).reshape(15, 4)
-    return np.where(np.all(np.isfinite(rotations), -1, keepdims=True), rotations, quat.IDENTITY)
+        intermediate_dir = np.einsum("kfji,kfj->kfi", proximal_world, segments[:, :, 1])
+        intermediate = quat.from_two_vectors(rest_direction, intermediate_dir)
+        intermediate_world = proximal_world @ quat.to_matrix(intermediate)
+
+        distal_dir = np.einsum("kfji,kfj->kfi", intermediate_world, segments[:, :, 2])
+        distal = quat.from_two_vectors(rest_direction, distal_dir)
+
+    rotations = np.stack((proximal, intermediate, distal), axis=2).reshape(len(points), 15, 4)
+    usable = valid[:, None, None] & np.all(np.isfinite(rotations), -1, keepdims=True)
+    return np.where(usable, rotations, quat.IDENTITY)
 
 
 def solve_fingers(points_unity: np.ndarray, side: str, hand_world: np.ndarray) -> dict[str, np.ndarray]:
