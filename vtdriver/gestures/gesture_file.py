@@ -149,7 +149,7 @@ def _hand_pattern(ctx: _Context, name: str, table: dict, order: int) -> HandPatt
     for finger in FINGER_NAMES:
         key = f"{finger}_points"
         if key in table:
-            if table[key] not in DIRECTIONS:
+            if not isinstance(table[key], str) or table[key] not in DIRECTIONS:
                 raise ctx.error(name, key, f"must be one of {', '.join(DIRECTIONS)}, got {table[key]!r}")
             directions[finger] = table[key]
     tolerance = _number(ctx, name, table, "points_within_deg", 1, 180)
