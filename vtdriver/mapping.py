@@ -19,6 +19,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from vtdriver.config.errors import printable
 from vtdriver.errors import UserError
 from vtdriver.solvers.face_blendshapes import ARKIT_NAMES
 from vtdriver.solvers.face_vrm import VRM_NAMES
@@ -31,7 +32,7 @@ class MappingError(UserError):
     def __init__(self, path: str | Path, key: str, message: str, line: int | None = None):
         self.path, self.key, self.message, self.line = str(path), key, message, line
         where = f"{self.path}:{line}" if line else self.path
-        super().__init__(f"{where}: {key + ': ' if key else ''}{message}")
+        super().__init__(f"{where}: {printable(key) + ': ' if key else ''}{message}")
 
 
 def _line_of(text: str, key: str) -> int | None:

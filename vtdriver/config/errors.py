@@ -12,6 +12,14 @@ from pathlib import Path
 from vtdriver.errors import UserError
 
 
+def printable(text: str) -> str:
+    """``text`` with control and other unprintable characters escaped (a TOML key may be "\\r"):
+    the one-line error collapses whitespace, which would otherwise erase such a key."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c == " " else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 class ConfigError(UserError):
     def __init__(self, path: str | Path, key: str, message: str, line: int | None = None):
         self.path = str(path)
@@ -22,7 +30,7 @@ class ConfigError(UserError):
 
     def one_line(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
-        key = f" {self.key}:" if self.key else ""
+        key = f" {printable(self.key)}:" if self.key else ""
         text = f"{where}:{key} {self.message}"
         return " ".join(text.split())
 
