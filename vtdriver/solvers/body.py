@@ -22,13 +22,7 @@ from vtdriver.settings import setting
 from vtdriver.smoothing import HoldThenEase, lerp
 from vtdriver.solvers import body_pose as bp
 from vtdriver.solvers.bone_frames import partial_rotation
-from vtdriver.solvers.hand_frame import (
-    POSE_HAND_POINTS,
-    HandFrame,
-    hand_frames,
-    hand_world_rotation_from_pose,
-)
-from vtdriver.solvers.limbs import solve_limbs
+from vtdriver.solvers.hand_frame import POSE_HAND_POINTS, HandFrame, hand_frames, hand_world_rotation_from_pose
 
 # The bones this solver drives (eyes, jaw, toes and fingers belong to other solvers).
 BODY_BONES: tuple[str, ...] = tuple(
@@ -200,64 +194,27 @@ def solve_parts(pose: bp.PoseInput, upper_body_only: bool) -> dict[str, dict[str
         neck = partial_rotation(_local(torso["UpperChest"], head), 0.5)  # neck and head share the turn
         parts["head"] = {"Neck": neck, "Head": _local(quat.multiply(torso["UpperChest"], neck), head)}
     p, ok = pose.points, pose.usable
-    arms = [side for side in bp.SIDES if np.all(ok[[bp.SHOULDER[side], bp.ELBOW[side], bp.WRIST[side]]])]
-    if arms:
-        ends = [pose.hand_world[side] for side in arms]
-        _add_limbs(parts, arms, p, _ARM, torso["UpperChest"], ends)  # Shoulder bones = UpperChest
-    legs = [side for side in bp.SIDES if not upper_body_only and np.all(ok[[bp.HIP[side], bp.KNEE[side], bp.ANKLE[side]]])]
-    if legs:
-        _add_limbs(parts, legs, p, _LEG, hips, [bp.solve_foot(pose, side) for side in legs])
+    for side in bp.SIDES:
+        s = side.capitalize()
+        chain = (bp.SHOULDER[side], bp.ELBOW[side], bp.WRIST[side])
+        if np.all(ok[list(chain)]):
+            parent = torso[f"{s}Shoulder"]
+            limb = bp.solve_limb(*p[list(chain)], (f"{s}UpperArm", f"{s}LowerArm", f"{s}Hand"), bp.ELBOW_FLEXION_REST, parent, pose.hand_world[side])
+            _add_limb(parts, limb, parent, f"{side}_arm", f"{side}_hand", f"{s}UpperArm", f"{s}LowerArm", f"{s}Hand")
+        chain = (bp.HIP[side], bp.KNEE[side], bp.ANKLE[side])
+        if not upper_body_only and np.all(ok[list(chain)]):
+            foot = bp.solve_foot(pose, side)
+            limb = bp.solve_limb(*p[list(chain)], (f"{s}UpperLeg", f"{s}LowerLeg", f"{s}Foot"), bp.KNEE_FLEXION_REST, hips, foot)
+            _add_limb(parts, limb, hips, f"{side}_leg", f"{side}_foot", f"{s}UpperLeg", f"{s}LowerLeg", f"{s}Foot")
     return parts
 
 
-@dataclass(frozen=True)
-class _LimbKind:
-    """Per side: landmark indices of root, middle and end joint, and the bone names and
-    parts a limb of this kind fills; plus the rest flexion direction."""
-
-    joints: dict[str, list[int]]
-    bones: dict[str, tuple[str, str, str]]
-    parts: dict[str, tuple[str, str]]
-    flexion_rest: np.ndarray
-
-    def rest_directions(self, sides: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Unit rest directions of the lower and the end bone, (k, 3) each."""
-        return (np.array([bp._rest_direction(self.bones[s][1]) for s in sides]),
-                np.array([bp._rest_direction(self.bones[s][2]) for s in sides]))
-
-
-def _limb_kind(root, middle, end, upper, lower, tip, part, end_part, flexion_rest) -> _LimbKind:
-    return _LimbKind(
-        joints={side: [root[side], middle[side], end[side]] for side in bp.SIDES},
-        bones={side: tuple(f"{side.capitalize()}{b}" for b in (upper, lower, tip)) for side in bp.SIDES},
-        parts={side: (f"{side}_{part}", f"{side}_{end_part}") for side in bp.SIDES},
-        flexion_rest=flexion_rest,
-    )
-
-
-_ARM = _limb_kind(bp.SHOULDER, bp.ELBOW, bp.WRIST, "UpperArm", "LowerArm", "Hand", "arm", "hand", bp.ELBOW_FLEXION_REST)
-_LEG = _limb_kind(bp.HIP, bp.KNEE, bp.ANKLE, "UpperLeg", "LowerLeg", "Foot", "leg", "foot", bp.KNEE_FLEXION_REST)
-
-
-def _add_limbs(parts, sides, points, kind: _LimbKind, parent, end_worlds) -> None:
-    """Both sides' limbs of one kind in one stacked solve (``limbs.solve_limbs``)."""
-    chains = points[[kind.joints[side] for side in sides]]  # (k, 3 joints, 3)
-    rest_upper, rest_lower = kind.rest_directions(sides)
-    has_end = np.array([e is not None for e in end_worlds])
-    end_world = np.array([quat.IDENTITY if e is None else e for e in end_worlds], dtype=float)
-    parent_world = np.broadcast_to(parent, (len(sides), 4))
-    limbs = solve_limbs(chains[:, 0], chains[:, 1], chains[:, 2], rest_upper, rest_lower,
-                        kind.flexion_rest, parent_world, end_world, has_end)
-    upper_local = _local(parent_world, limbs.upper)
-    lower_local = _local(limbs.upper, limbs.lower_untwisted)
-    for k, side in enumerate(sides):
-        if not limbs.solved[k]:
-            continue
-        upper, lower, end = kind.bones[side]
-        limb_part, end_part = kind.parts[side]
-        parts[limb_part] = {upper: upper_local[k], lower: lower_local[k]}
-        if has_end[k]:
-            parts[end_part] = {_TWIST: limbs.twist[k], end: limbs.end_local[k]}
+def _add_limb(parts, limb, parent, limb_part, end_part, upper, lower, end) -> None:
+    if limb is None:
+        return
+    parts[limb_part] = {upper: _local(parent, limb.upper), lower: _local(limb.upper, limb.lower_untwisted)}
+    if limb.twist is not None:
+        parts[end_part] = {_TWIST: limb.twist, end: limb.end_local}
 
 
 def _finite_or_identity(bones: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
