@@ -22,7 +22,12 @@ from vtdriver.settings import setting
 from vtdriver.smoothing import HoldThenEase, lerp
 from vtdriver.solvers import body_pose as bp
 from vtdriver.solvers.bone_frames import partial_rotation
-from vtdriver.solvers.hand_frame import POSE_HAND_POINTS, HandFrame, hand_frames, hand_world_rotation_from_pose
+from vtdriver.solvers.hand_frame import (
+    POSE_HAND_POINTS,
+    HandFrame,
+    hand_frames,
+    hand_world_rotation_from_pose,
+)
 
 # The bones this solver drives (eyes, jaw, toes and fingers belong to other solvers).
 BODY_BONES: tuple[str, ...] = tuple(
