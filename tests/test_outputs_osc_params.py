@@ -14,6 +14,7 @@ from tests.conftest import REPO_ROOT
 from vtdriver.config.sections import OutputSettings
 from vtdriver.frame import AvatarFrame
 from vtdriver.gestures.gesture_file import load_gesture_set
+from vtdriver.config.errors import ConfigError
 from vtdriver.mapping import INTERNAL_NAMES, MappingError
 from vtdriver.outputs.osc import OscOutput
 from vtdriver.outputs.osc_params import OscParameterMapping
@@ -174,11 +175,11 @@ def test_bad_mapping_files_give_one_line_errors_with_key_and_line(tmp_path, text
 
 
 def test_unreadable_and_invalid_toml_files(tmp_path):
-    with pytest.raises(MappingError, match="cannot read"):
+    with pytest.raises(ConfigError, match="missing.toml: file not found"):
         OscParameterMapping.load(tmp_path / "missing.toml")
     broken = tmp_path / "broken.toml"
     broken.write_text("[blendshapes\n", encoding="utf-8")
-    with pytest.raises(MappingError, match="not valid TOML"):
+    with pytest.raises(ConfigError, match=r"broken.toml:1: invalid TOML"):
         OscParameterMapping.load(broken)
 
 

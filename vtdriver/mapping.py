@@ -15,12 +15,11 @@ VRM and ARKit.
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from vtdriver.config.errors import printable
-from vtdriver.errors import UserError
+from vtdriver.config.errors import ConfigError
+from vtdriver.config.toml_file import read_toml
 from vtdriver.solvers.face_blendshapes import ARKIT_NAMES
 from vtdriver.solvers.face_vrm import VRM_NAMES
 
@@ -28,11 +27,8 @@ INTERNAL_NAMES: frozenset[str] = frozenset(ARKIT_NAMES) | frozenset(VRM_NAMES)
 MAX_SCALE = 10.0  # anything larger is a typo, not a tuning choice
 
 
-class MappingError(UserError):
-    def __init__(self, path: str | Path, key: str, message: str, line: int | None = None):
-        self.path, self.key, self.message, self.line = str(path), key, message, line
-        where = f"{self.path}:{line}" if line else self.path
-        super().__init__(f"{where}: {printable(key) + ': ' if key else ''}{message}")
+class MappingError(ConfigError):
+    """A problem in a mapping file: one line naming the file, key and line, exit 2."""
 
 
 def _line_of(text: str, key: str) -> int | None:
@@ -67,15 +63,7 @@ class BlendshapeMapping:
 
     @classmethod
     def load(cls, path: str | Path) -> "BlendshapeMapping":
-        path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise MappingError(path, "", f"cannot read mapping file ({exc.strerror or exc})") from None
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise MappingError(path, "", f"not valid TOML: {exc}") from None
+        text, data = read_toml(path)
         return cls.from_dict(data, path, text)
 
     @classmethod

@@ -6,16 +6,15 @@ line naming the file, key and line, rather than minutes into a stream.
 """
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from vtdriver.config.errors import ConfigError
+from vtdriver.config.mapping_files import check_mapping_files
 from vtdriver.config.registry import SECTIONS, SMOOTHING_PARTS, SmoothingSettings
 from vtdriver.config.sections import OutputSettings
 from vtdriver.config.targets import validate_output_target
-from vtdriver.config.mapping_files import check_mapping_files
+from vtdriver.config.toml_file import read_toml
 from vtdriver.config.validate import TableContext, build_settings
 from vtdriver.tracker import TrackerError, TrackerSettings, check_settings
 
@@ -43,29 +42,6 @@ class Config:
         return path if path.is_absolute() else self.path.parent / path
 
 
-def _read(path: Path) -> tuple[str, dict]:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(path, "", "file not found") from None
-    except OSError as exc:
-        raise ConfigError(path, "", f"cannot read the file ({exc.strerror or exc})") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(path, "", f"not UTF-8 text (byte {exc.start})") from None
-    try:
-        return text, tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        message = str(exc)
-        line = getattr(exc, "lineno", None)
-        if line is None and "(at line " in message:
-            tail = message.rsplit("(at line ", 1)[1]
-            line = int(tail.split(",")[0]) if tail.split(",")[0].isdigit() else None
-        message = message.split(" (at line")[0]
-        raise ConfigError(path, "", f"invalid TOML: {message}", line) from None
-
-
 def _load_outputs(path: Path, text: str, raw: Any) -> tuple[OutputSettings, ...]:
     if raw is None:
         return DEFAULT_OUTPUTS
@@ -86,7 +62,7 @@ def _load_outputs(path: Path, text: str, raw: Any) -> tuple[OutputSettings, ...]
 
 def load_config(path: str | Path) -> Config:
     path = Path(path)
-    text, document = _read(path)
+    text, document = read_toml(path)
     top = TableContext(path, text, "")
     known = set(SECTIONS) | {"smoothing", "outputs"}
     for key, value in document.items():

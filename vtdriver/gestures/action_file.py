@@ -23,12 +23,12 @@ file, the action, the key and the line (``ConfigError``).
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
 from vtdriver.config.errors import ConfigError, find_key_line
+from vtdriver.config.toml_file import parse_toml, read_toml
 from vtdriver.gestures.actions import Action, GestureActions, Message
 from vtdriver.gestures.patterns import GestureSet
 
@@ -55,14 +55,8 @@ def load_actions(
     output_names: Collection[str],
     known_blendshapes: Collection[str] | None = None,
 ) -> GestureActions:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(path, "", "file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(path, "", f"cannot read the file ({exc})") from None
-    return parse_actions(text, gesture_set, output_names, known_blendshapes, path)
+    text, data = read_toml(path)
+    return actions_from_document(data, text, gesture_set, output_names, known_blendshapes, path)
 
 
 def parse_actions(
@@ -74,11 +68,18 @@ def parse_actions(
 ) -> GestureActions:
     """``output_names``: the configured outputs' names; ``known_blendshapes``: the internal
     blendshape names (None skips that check)."""
+    return actions_from_document(parse_toml(text, path), text, gesture_set, output_names, known_blendshapes, path)
+
+
+def actions_from_document(
+    data: dict,
+    text: str,
+    gesture_set: GestureSet,
+    output_names: Collection[str],
+    known_blendshapes: Collection[str] | None,
+    path: str | Path,
+) -> GestureActions:
     path = Path(path)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(path, "", f"invalid TOML: {exc}") from None
     for key in data:
         if key != "action":
             raise ConfigError(path, key, "unknown top-level key; write each action as an [[action]] table",

@@ -20,11 +20,11 @@ file, the table, the key and the line (``ConfigError``; the CLI exits with statu
 """
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
 from vtdriver.config.errors import ConfigError, find_key_line
+from vtdriver.config.toml_file import parse_toml, read_toml
 from vtdriver.gestures.features import FINGER_NAMES
 from vtdriver.gestures.patterns import (
     DIRECTIONS,
@@ -54,22 +54,16 @@ class _Context:
 
 
 def load_gesture_set(path: str | Path) -> GestureSet:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(path, "", "file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(path, "", f"cannot read the file ({exc})") from None
-    return parse_gesture_set(text, path)
+    text, data = read_toml(path)
+    return gesture_set_from_document(data, text, path)
 
 
 def parse_gesture_set(text: str, path: str | Path = "<gestures>") -> GestureSet:
+    return gesture_set_from_document(parse_toml(text, path), text, path)
+
+
+def gesture_set_from_document(data: dict, text: str, path: str | Path) -> GestureSet:
     ctx = _Context(Path(path), text)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(path, "", f"invalid TOML: {exc}") from None
     for key in data:
         if key != "gestures":
             raise ConfigError(path, key, "unknown top-level key; write each gesture as [gestures.<name>]",

@@ -35,12 +35,12 @@ from __future__ import annotations
 import difflib
 import math
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from vtdriver.config.errors import find_key_line
 from vtdriver.config.sections import OutputSettings
+from vtdriver.config.toml_file import read_toml
 from vtdriver.frame import AvatarFrame
 from vtdriver.mapping import INTERNAL_NAMES, MAX_SCALE, MappingError
 
@@ -110,15 +110,7 @@ class OscParameterMapping:
 
     @classmethod
     def load(cls, path: str | Path) -> "OscParameterMapping":
-        path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise MappingError(path, "", f"cannot read mapping file ({getattr(exc, 'strerror', None) or exc})") from None
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise MappingError(path, "", f"not valid TOML: {exc}") from None
+        text, data = read_toml(path)
         return cls.from_dict(data, path, text)
 
     @classmethod
