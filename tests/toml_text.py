@@ -11,11 +11,11 @@ import json
 import math
 import re
 
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def key_text(key: str) -> str:
-    return key if _BARE_KEY.match(key) else string_text(key)
+    return key if _BARE_KEY.fullmatch(key) else string_text(key)
 
 
 def string_text(text: str) -> str:
