@@ -206,7 +206,9 @@ class HolisticTracker:
         check_settings(settings)
         _quiet_mediapipe_logs()
         import cv2  # noqa: PLC0415 - imported with mediapipe, only when a tracker is made
-        from mediapipe.python.solutions import holistic  # noqa: PLC0415
+        from vtdriver.mediapipe_import import import_holistic  # noqa: PLC0415
+
+        holistic = import_holistic()
 
         self._cv2 = cv2
         # The graph finishes starting on the first frame, which logs too.
