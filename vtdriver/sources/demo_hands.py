@@ -13,12 +13,16 @@ from vtdriver import humanoid, quat
 
 # Joint angles per shape, degrees, from the usual look of each gesture. Rows: thumb, index,
 # middle, ring, little. Columns: spread, proximal, intermediate, distal flexion.
+# A relaxed hand rests half closed, each finger a little more bent than the one before it (the
+# resting cascade), about 80-100 deg in all: clearly neither out (an open palm) nor folded.
 HAND_SHAPES: dict[str, np.ndarray] = {
-    "relaxed": np.array([[5, 10, 10, 10], [2, 15, 20, 10], [0, 18, 22, 12], [-2, 20, 25, 12], [-4, 22, 25, 12]], float),
+    "relaxed": np.array([[5, 10, 10, 10], [2, 30, 35, 15], [0, 32, 38, 15], [-2, 34, 40, 16], [-4, 36, 42, 16]], float),
     "open": np.array([[20, 0, 0, 0], [8, 0, 0, 0], [0, 0, 0, 0], [-8, 0, 0, 0], [-15, 0, 0, 0]], float),
     "fist": np.array([[10, 35, 40, 45], [0, 85, 100, 60], [0, 88, 100, 60], [0, 88, 100, 60], [0, 85, 95, 60]], float),
     "thumbs_up": np.array([[25, -10, 0, 0], [0, 85, 100, 60], [0, 88, 100, 60], [0, 88, 100, 60], [0, 85, 95, 60]], float),
     "victory": np.array([[10, 35, 40, 45], [12, 0, 0, 0], [-8, 0, 0, 0], [0, 88, 100, 60], [0, 85, 95, 60]], float),
+    # A hand closing loosely as it is pulled back from a sign; the thumb stays as it rests.
+    "closed": np.array([[5, 10, 10, 10], [0, 65, 80, 35], [0, 68, 80, 35], [0, 70, 80, 35], [0, 70, 80, 35]], float),
 }
 
 # MediaPipe hand landmark index of each finger's joints (MCP/CMC, PIP/MCP, DIP/IP, tip).
@@ -47,7 +51,7 @@ _AXES = {side: _finger_axes(side.capitalize()) for side in ("left", "right")}
 def finger_rotations(side: str, shape: np.ndarray) -> dict[str, np.ndarray]:
     """Local rotations of the 15 finger bones of one hand for a (5, 4) shape in degrees."""
     prefix = side.capitalize()
-    directions, hinges, spread_axes = _AXES[side]
+    _, hinges, spread_axes = _AXES[side]
     angles = np.radians(np.asarray(shape, dtype=float))
     # The mirrored hand spreads the other way about the same palm normal.
     side_sign = 1.0 if side == "left" else -1.0

@@ -5,6 +5,11 @@ glances. Everything is a pure function of (seed, t): the seed varies phases and 
 Body poses are set as humanoid local rotations (Unity frame, identity = T-pose); the arms are
 designed as directions in the chest's frame (+X the performer's right, +Y up, +Z towards the
 camera) and converted to local rotations here.
+
+The gestures are acted the way the recogniser expects a streamer to mean them: the hand is
+raised first and the sign is in place, still and clearly seen, when its segment starts; it is
+dropped by closing the hand as the arm starts back. tests/test_sources_demo_gestures.py holds
+the resulting event list.
 """
 from __future__ import annotations
 
@@ -16,8 +21,10 @@ from vtdriver import quat
 from vtdriver.sources.demo_hands import HAND_SHAPES, finger_rotations
 
 LOOP_S = 24.0
-# Transitions between routine segments take this long (smoothstep), about a natural arm move.
+# Transitions between routine segments take this long, about a natural arm move.
 BLEND_S = 0.6
+# Forming or dropping a hand sign: a quick finger movement takes about 0.2 s.
+HAND_BLEND_S = 0.2
 
 
 @dataclass(frozen=True)
@@ -28,15 +35,23 @@ class ArmPose:
     fore: tuple[float, float, float]
     fingers: tuple[float, float, float]
     palm: tuple[float, float, float]  # direction the palm faces
+    # The arm holds a gesture up to the camera. It moves during the BLEND_S before its segment
+    # starts, so the gesture is in place, still, at the start: a streamer raises the hand and
+    # then shows the sign, and the recogniser lets only a still hand start a gesture.
+    presents: bool = False
 
 
 ARM_POSES = {
     "relaxed": ArmPose(upper=(0.22, -0.97, 0.05), fore=(0.12, -0.85, 0.5), fingers=(0.1, -0.8, 0.55),
                        palm=(-1.0, 0.0, 0.1)),
     "wave": ArmPose(upper=(0.85, -0.35, 0.3), fore=(0.15, 1.0, 0.15), fingers=(0.1, 1.0, 0.1), palm=(0.0, 0.0, 1.0)),
-    "show": ArmPose(upper=(0.3, -0.85, 0.45), fore=(-0.35, 0.55, 0.75), fingers=(-0.1, 1.0, 0.1), palm=(0.0, 0.1, 1.0)),
-    "thumb": ArmPose(upper=(0.3, -0.85, 0.45), fore=(-0.45, 0.35, 0.8), fingers=(-0.35, 0.0, 0.95),
-                     palm=(-1.0, 0.0, 0.0)),
+    "show": ArmPose(upper=(0.3, -0.85, 0.45), fore=(-0.35, 0.55, 0.75), fingers=(-0.1, 1.0, 0.1), palm=(0.0, 0.1, 1.0),
+                    presents=True),
+    # The fist across the chest, thumb up, its back turned about 45 deg towards the camera as
+    # streamers show a thumbs up; held with the palm square to the midline the camera would
+    # see it edge-on, where the fingers hide one another and the recogniser does not trust them.
+    "thumb": ArmPose(upper=(0.3, -0.85, 0.45), fore=(-0.6, 0.3, 0.75), fingers=(-0.7, 0.0, 0.7),
+                     palm=(-0.7, 0.0, -0.7), presents=True),
 }
 
 
@@ -60,6 +75,16 @@ ROUTINE = (
     Segment("open_palm", 17.0, "relaxed", "show", "relaxed", "open", talk=0.3, smile=0.1),
     Segment("smile_talk", 20.0, "relaxed", "relaxed", "relaxed", "relaxed", talk=1.0, smile=0.8),
 )
+
+
+def _arm_move_starts(side: str) -> np.ndarray:
+    """Loop time at which each segment's move of this arm begins."""
+    return np.array(
+        [s.start - (BLEND_S if ARM_POSES[getattr(s, f"{side}_arm")].presents else 0.0) for s in ROUTINE]
+    )
+
+
+_ARM_STARTS = {side: _arm_move_starts(side) for side in ("right", "left")}
 
 # Waving: wrist side-to-side about 1.6 Hz, a typical friendly wave.
 WAVE_HZ = 1.6
@@ -85,6 +110,14 @@ class Expression:
 def _smoothstep(x: np.ndarray | float) -> np.ndarray | float:
     x = np.clip(x, 0.0, 1.0)
     return x * x * (3.0 - 2.0 * x)
+
+
+def _minimum_jerk(x: np.ndarray | float) -> np.ndarray | float:
+    # Reaching movements follow the minimum-jerk profile (Flash & Hogan 1985). It also starts and
+    # stops with zero acceleration: a smoothstep's sudden stop makes the landmark smoother
+    # overshoot, and the overshoot reads as a hand still moving after it has arrived.
+    x = np.clip(x, 0.0, 1.0)
+    return x * x * x * (10.0 + x * (6.0 * x - 15.0))
 
 
 def _mirror(v: tuple[float, float, float]) -> np.ndarray:
@@ -120,6 +153,28 @@ def _arm_locals(side: str, pose: ArmPose, t: float) -> dict[str, np.ndarray]:
     }
 
 
+def _hand_shape(side: str, current: Segment, previous: Segment, since: float) -> np.ndarray:
+    """The (5, 4) hand shape ``since`` seconds after the arm began moving from ``previous``'s
+    pose into ``current``'s."""
+    before = HAND_SHAPES[getattr(previous, f"{side}_hand")]
+    after = HAND_SHAPES[getattr(current, f"{side}_hand")]
+    if ARM_POSES[getattr(current, f"{side}_arm")].presents:
+        # The sign forms as the hand arrives: shown on the way, it would be seen turning edge-on.
+        w = _minimum_jerk((since - (BLEND_S - HAND_BLEND_S)) / HAND_BLEND_S)
+        return before + w * (after - before)
+    if ARM_POSES[getattr(previous, f"{side}_arm")].presents:
+        # A sign is dropped by closing the hand as the arm starts back, then the hand relaxes on
+        # the way down. Closing ends the sign clearly; a hand that merely relaxes bends its
+        # fingers only halfway, which the recogniser reads as ambiguous (it could be on its way
+        # to either side), so the sign would outlast the segment by ``ambiguous_exit_ms``.
+        closing = _minimum_jerk(since / HAND_BLEND_S)
+        relaxing = _minimum_jerk((since - HAND_BLEND_S) / (BLEND_S - HAND_BLEND_S))
+        closed = before + closing * (HAND_SHAPES["closed"] - before)
+        return closed + relaxing * (after - closed)
+    w = _minimum_jerk(since / HAND_BLEND_S)
+    return before + w * (after - before)
+
+
 class DemoPerformer:
     """The routine for one seed. Immutable after construction; ``body`` and ``expression``
     are pure functions of t."""
@@ -140,21 +195,30 @@ class DemoPerformer:
         weight = float(_smoothstep((local - ROUTINE[index].start) / BLEND_S))
         return ROUTINE[index], ROUTINE[index - 1], weight
 
+    @staticmethod
+    def arm_at(side: str, t: float) -> tuple[Segment, Segment, float]:
+        """``segment_at`` for one arm and its hand ("left" / "right"): the segment whose pose the
+        arm holds or is moving into, the one before, and the time since the move began. A
+        presenting arm moves before its segment starts (``ArmPose.presents``)."""
+        since = (t % LOOP_S - _ARM_STARTS[side]) % LOOP_S  # time since each segment's arm move began
+        index = int(np.argmin(since))
+        return ROUTINE[index], ROUTINE[index - 1], float(since[index])
+
     # --- body ------------------------------------------------------------------------------
     def body(self, t: float) -> tuple[dict[str, np.ndarray], np.ndarray]:
         """(local rotations of every animated bone, root position) at time t."""
         p = self._phases
-        current, previous, w = self.segment_at(t)
         locals_: dict[str, np.ndarray] = {}
         for side in ("right", "left"):
+            current, previous, since = self.arm_at(side, t)
             arm_now, arm_before = getattr(current, f"{side}_arm"), getattr(previous, f"{side}_arm")
             now = _arm_locals(side, ARM_POSES[arm_now], t)
+            w = float(_minimum_jerk(since / BLEND_S))
             if w < 1.0 and arm_before != arm_now:
                 before = _arm_locals(side, ARM_POSES[arm_before], t)
                 now = {name: quat.slerp(before[name], now[name], w) for name in now}
             locals_.update(now)
-            shape = (1.0 - w) * HAND_SHAPES[getattr(previous, f"{side}_hand")] + w * HAND_SHAPES[getattr(current, f"{side}_hand")]
-            locals_.update(finger_rotations(side, shape))
+            locals_.update(finger_rotations(side, _hand_shape(side, current, previous, since)))
         # Breathing at 15 breaths a minute: the chest rocks and the shoulders rise slightly.
         breath = np.sin(2.0 * np.pi * t / 4.0 + p[0])
         x, y, z = np.eye(3)
