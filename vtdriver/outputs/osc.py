@@ -15,12 +15,11 @@ Two kinds of traffic:
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from vtdriver.frame import GestureEvent
+from vtdriver.outputs.base import RateLimitedOutput
 from vtdriver.outputs.osc_wire import CachedMessageEncoder
-from vtdriver.outputs.rate_limit import FrameRateLimiter
 from vtdriver.outputs.udp import UdpSender
 
 DEFAULT_OSC_TARGET = "127.0.0.1:9000"  # VRChat's default OSC input port (docs.vrchat.com OSC Overview)
@@ -29,24 +28,13 @@ GESTURE_ADDRESS = "/vtdriver/gesture"
 OscMessage = tuple[str, Sequence[Any]]
 
 
-@dataclass(frozen=True)
-class OscOutputStats:
-    frames_sent: int
-    frames_skipped: int
-    messages_masked: int
-    datagrams_sent: int
-    bytes_sent: int
-    send_errors: int
-    last_error: str | None
-
-
 def gesture_event_messages(events: Iterable[GestureEvent]) -> list[OscMessage]:
     """``/vtdriver/gesture (s hand, s gesture, i 1|0)``: 1 when a gesture starts or is held,
     0 when it ends."""
     return [(GESTURE_ADDRESS, (event.hand, event.gesture, 0 if event.kind == "exit" else 1)) for event in events]
 
 
-class OscOutput:
+class OscOutput(RateLimitedOutput):
     """Sends OSC messages, one per datagram, to one receiver. Never raises for network trouble;
     raises ``TypeError``/``ValueError`` for a message that cannot be encoded (a programming or
     mapping-file error)."""
@@ -59,14 +47,10 @@ class OscOutput:
         max_rate_hz: float = 0.0,
         send_gesture_events: bool = True,
     ) -> None:
-        self._sender = sender
+        super().__init__(sender, max_rate_hz)
         self._mask = None if address_mask is None else frozenset(address_mask)
-        self._limiter = FrameRateLimiter(max_rate_hz)
         self._send_gesture_events = send_gesture_events
         self._encoder = CachedMessageEncoder()
-        self._frames_sent = 0
-        self._frames_skipped = 0
-        self._messages_masked = 0
 
     def _send_messages(self, messages: Iterable[OscMessage], mask: frozenset[str] | None) -> None:
         for address, args in messages:
@@ -77,11 +61,9 @@ class OscOutput:
 
     def send_frame(self, messages: Iterable[OscMessage], t: float) -> bool:
         """Per-frame state messages; returns False when the rate limit skipped the frame."""
-        if not self._limiter.admit(t):
-            self._frames_skipped += 1
+        if not self._admit(t):
             return False
         self._send_messages(messages, self._mask)
-        self._frames_sent += 1
         return True
 
     def send_events(self, messages: Iterable[OscMessage]) -> None:
@@ -91,22 +73,3 @@ class OscOutput:
     def send_gestures(self, events: Iterable[GestureEvent]) -> None:
         if self._send_gesture_events:
             self.send_events(gesture_event_messages(events))
-
-    def stats(self) -> OscOutputStats:
-        sent = self._sender.stats()
-        return OscOutputStats(
-            self._frames_sent,
-            self._frames_skipped,
-            self._messages_masked,
-            sent.datagrams_sent,
-            sent.bytes_sent,
-            sent.send_errors,
-            sent.last_error,
-        )
-
-    @property
-    def sender(self) -> UdpSender:
-        return self._sender
-
-    def close(self) -> None:
-        self._sender.close()

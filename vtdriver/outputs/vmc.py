@@ -13,15 +13,14 @@ for every mapped blendshape, ``/VMC/Ext/Blend/Apply``, ``/VMC/Ext/OK``, ``/VMC/E
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from vtdriver import humanoid
 from vtdriver.frame import AvatarFrame
+from vtdriver.outputs.base import RateLimitedOutput
 from vtdriver.outputs.osc_wire import CachedMessageEncoder
-from vtdriver.outputs.rate_limit import FrameRateLimiter
 from vtdriver.outputs.udp import UdpSender
 from vtdriver.outputs.vmc_wire import DEFAULT_MAX_DATAGRAM_BYTES, VmcFrameEncoder
 
@@ -38,16 +37,6 @@ _CALIBRATED = 3
 _NORMAL_MODE = 0
 
 
-@dataclass(frozen=True)
-class OutputStats:
-    frames_sent: int
-    frames_skipped: int  # dropped by the rate limit
-    datagrams_sent: int
-    bytes_sent: int
-    send_errors: int
-    last_error: str | None
-
-
 def _safe_rotations(rotations: np.ndarray) -> np.ndarray:
     """Rows that are non-finite or (near) zero become identity: a zero quaternion would be
     sent as an invalid rotation and collapse the bone in the receiver."""
@@ -60,7 +49,7 @@ def _safe_rotations(rotations: np.ndarray) -> np.ndarray:
     return fixed
 
 
-class VmcOutput:
+class VmcOutput(RateLimitedOutput):
     """Sends ``AvatarFrame``s to one VMC receiver. Never raises for network trouble."""
 
     def __init__(
@@ -72,15 +61,12 @@ class VmcOutput:
         max_rate_hz: float = 0.0,
         max_datagram_bytes: int = DEFAULT_MAX_DATAGRAM_BYTES,
     ) -> None:
-        self._sender = sender
+        super().__init__(sender, max_rate_hz)
         self._bone_mask = None if bone_mask is None else frozenset(bone_mask)
         self._send_blendshapes = send_blendshapes
-        self._limiter = FrameRateLimiter(max_rate_hz)
         self._encoder = VmcFrameEncoder(max_datagram_bytes)
         self._message_encoder = CachedMessageEncoder()
         self._first_t: float | None = None
-        self._frames_sent = 0
-        self._frames_skipped = 0
         self._positions_for: tuple[str, ...] | None = None
         self._positions = np.zeros((0, 3))
 
@@ -117,11 +103,9 @@ class VmcOutput:
 
     def send(self, frame: AvatarFrame, blendshapes: Sequence[tuple[str, float]]) -> bool:
         """Sends one frame unless the rate limit skips it; returns whether it was sent."""
-        if not self._limiter.admit(frame.t):
-            self._frames_skipped += 1
+        if not self._admit(frame.t):
             return False
         self._sender.send_many(self.encode(frame, blendshapes))
-        self._frames_sent += 1
         return True
 
     def send_messages(self, messages: Iterable[tuple[str, Sequence[Any]]]) -> None:
@@ -129,21 +113,3 @@ class VmcOutput:
         datagram, never rate limited. VMC receivers ignore addresses they do not know."""
         for address, args in messages:
             self._sender.send(self._message_encoder.encode(address, args))
-
-    def stats(self) -> OutputStats:
-        sent = self._sender.stats()
-        return OutputStats(
-            self._frames_sent,
-            self._frames_skipped,
-            sent.datagrams_sent,
-            sent.bytes_sent,
-            sent.send_errors,
-            sent.last_error,
-        )
-
-    @property
-    def sender(self) -> UdpSender:
-        return self._sender
-
-    def close(self) -> None:
-        self._sender.close()
