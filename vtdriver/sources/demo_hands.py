@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vtdriver import humanoid, quat
+from vtdriver import coords, humanoid, quat
 
 # Joint angles per shape, degrees, from the usual look of each gesture. Rows: thumb, index,
 # middle, ring, little. Columns: spread, proximal, intermediate, distal flexion.
@@ -53,9 +53,10 @@ def finger_rotations(side: str, shape: np.ndarray) -> dict[str, np.ndarray]:
     prefix = side.capitalize()
     _, hinges, spread_axes = _AXES[side]
     angles = np.radians(np.asarray(shape, dtype=float))
-    # The mirrored hand spreads the other way about the same palm normal.
-    side_sign = 1.0 if side == "left" else -1.0
-    spread = quat.from_axis_angle(spread_axes, angles[:, 0] * _SPREAD_SIGN * side_sign)
+    spread = quat.from_axis_angle(spread_axes, angles[:, 0] * _SPREAD_SIGN)
+    if side == "right":
+        # The right hand spreads as the reflection of the left (coords owns reflections).
+        spread = coords.mirror_rotation(spread)
     flex = quat.from_axis_angle(np.repeat(hinges, 3, axis=0), angles[:, 1:].reshape(-1)).reshape(5, 3, 4)
     proximal = quat.multiply(spread, flex[:, 0])
     rotations: dict[str, np.ndarray] = {}

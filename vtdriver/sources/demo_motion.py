@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vtdriver import quat
+from vtdriver import coords, quat
 from vtdriver.sources.demo_hands import HAND_SHAPES, finger_rotations
 
 LOOP_S = 24.0
@@ -122,8 +122,8 @@ def _minimum_jerk(x: np.ndarray | float) -> np.ndarray | float:
 
 def _mirror(v: tuple[float, float, float]) -> np.ndarray:
     # The arm designs are for the right arm; the left arm is their reflection across the
-    # performer's own midline (x = 0 of the chest frame), which is not a camera convention.
-    return np.array([-v[0], v[1], v[2]])
+    # performer's own midline, the same sagittal reflection coords uses for mirror mode.
+    return coords.mirror_position(v)
 
 
 def _hand_basis(side: str, fingers: np.ndarray, palm: np.ndarray) -> np.ndarray:
