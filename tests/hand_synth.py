@@ -76,7 +76,6 @@ def hand_landmarks_unity_fk(side: str, hand_world: np.ndarray, finger_locals: di
 def hand_landmarks_unity(side: str, hand_world: np.ndarray, finger_locals: dict[str, np.ndarray]) -> np.ndarray:
     """Same as ``hand_landmarks_unity_fk`` (a test checks they agree), but only walks the five
     finger chains, all at once."""
-    prefix = side.capitalize()
     names = finger_bone_names(side)
     local = np.array([finger_locals.get(n, quat.IDENTITY) for n in names]).reshape(5, 3, 4)
     roots = np.array([humanoid.REST_OFFSET[names[3 * f]] for f in range(5)])
