@@ -226,14 +226,19 @@ class Runner:
                 # The receiver keeps the last pose it got: leave the avatar at rest, not frozen
                 # mid-gesture.
                 self.outputs.send(self.pipeline.rest_output(last_t))
+            self._read_source_counters()
         return self.counters
 
-    def _maybe_status(self) -> None:
-        if self.status is None or not self.status.due():
-            return
+    def _read_source_counters(self) -> None:
         stats = getattr(self.source, "stats", None)
         if stats is not None:
             self.counters.frames_dropped = stats.dropped
             self.counters.source_state = stats.status
+            self.counters.source_skipped = stats.bad_frames + sum(stats.skipped.values())
+
+    def _maybe_status(self) -> None:
+        if self.status is None or not self.status.due():
+            return
+        self._read_source_counters()
         sent, errors = self.outputs.totals()
         self._log(self.status.render(self.counters, self.timer, sent, errors))

@@ -16,6 +16,7 @@ class RunCounters:
     frames_out: int = 0
     frames_skipped: int = 0  # bad frames or bad landmark records, skipped and counted
     frames_dropped: int = 0  # stale camera frames replaced by newer ones before tracking
+    source_skipped: int = 0  # frames the source itself could not use (corrupt, unusable format)
     source_state: str = "ok"
     tracked: dict[str, bool] = field(default_factory=dict)
 
@@ -50,8 +51,9 @@ class StatusLine:
         )
         if send_errors:
             line += f" ({send_errors} send errors)"
-        if counters.frames_dropped or counters.frames_skipped:
-            line += f" | dropped {counters.frames_dropped}, skipped {counters.frames_skipped}"
+        skipped = counters.frames_skipped + counters.source_skipped
+        if counters.frames_dropped or skipped:
+            line += f" | dropped {counters.frames_dropped}, skipped {skipped}"
         if counters.source_state != "ok":
             line += f" | source: {counters.source_state}"
         return line

@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
             sent, errors = session.outputs.totals()
             print(
                 f"vtdriver: {counters.frames_out} frames sent ({counters.frames_in} in, "
-                f"{counters.frames_skipped} skipped), {sent} datagrams, {errors} send errors",
+                f"{counters.frames_skipped + counters.source_skipped} skipped), {sent} datagrams, {errors} send errors",
                 file=sys.stderr,
             )
     finally:
