@@ -97,13 +97,19 @@ def encode_message(address: str, args: Sequence[Any] = ()) -> bytes:
     """One OSC message, byte-identical to ``OscMessageBuilder(address)`` + ``add_arg`` per
     argument + ``build().dgram`` (apart from the sanitising described in the module doc)."""
     check_address(address)
+    tags, payload = _encode_arguments(args)
+    return osc_string(address) + osc_string(tags) + payload
+
+
+def _encode_arguments(args: Sequence[Any]) -> tuple[str, bytes]:
+    """(type-tag string with its leading comma, the packed arguments)."""
     tags = [","]
     payloads = []
     for value in args:
         tag, payload = encode_argument(value)
         tags.append(tag)
         payloads.append(payload)
-    return osc_string(address) + osc_string("".join(tags)) + b"".join(payloads)
+    return "".join(tags), b"".join(payloads)
 
 
 def encode_bundle(messages: Sequence[bytes]) -> bytes:
@@ -128,13 +134,8 @@ class CachedMessageEncoder:
         self._prefixes: OrderedDict[tuple[str, str], bytes] = OrderedDict()
 
     def encode(self, address: str, args: Sequence[Any] = ()) -> bytes:
-        tags = [","]
-        payloads = []
-        for value in args:
-            tag, payload = encode_argument(value)
-            tags.append(tag)
-            payloads.append(payload)
-        key = (address, "".join(tags))
+        tags, payload = _encode_arguments(args)
+        key = (address, tags)
         prefix = self._prefixes.get(key)
         if prefix is None:
             check_address(address)
@@ -144,4 +145,4 @@ class CachedMessageEncoder:
                 self._prefixes.popitem(last=False)
         else:
             self._prefixes.move_to_end(key)
-        return prefix + b"".join(payloads)
+        return prefix + payload
