@@ -83,6 +83,24 @@ def mirror_position(p: np.ndarray) -> np.ndarray:
     return np.asarray(p, dtype=float) * SAGITTAL_REFLECTION
 
 
+# Direction words in Unity axes, window mode: the subject's right is +X, up +Y, and forward
+# (towards the camera) +Z. Gesture patterns such as thumb_points = "up" use these.
+SUBJECT_DIRECTIONS: dict[str, np.ndarray] = {
+    "up": np.array([0.0, 1.0, 0.0]),
+    "down": np.array([0.0, -1.0, 0.0]),
+    "right": np.array([1.0, 0.0, 0.0]),
+    "left": np.array([-1.0, 0.0, 0.0]),
+    "forward": np.array([0.0, 0.0, 1.0]),
+    "back": np.array([0.0, 0.0, -1.0]),
+}
+
+
+def mirror_sides(table: dict, mirror: bool) -> dict:
+    """A per-side table ({"left": ..., "right": ...}) as the avatar sees it: sides swapped in
+    mirror mode. Returns a new dict."""
+    return {swap_side(key): value for key, value in table.items()} if mirror else dict(table)
+
+
 def mirror_avatar_frame(frame: AvatarFrame) -> AvatarFrame:
     """The avatar frame as its own mirror image. Returns a new frame."""
     return replace(
@@ -90,9 +108,9 @@ def mirror_avatar_frame(frame: AvatarFrame) -> AvatarFrame:
         bones={swap_side(name): mirror_rotation(q) for name, q in frame.bones.items()},
         root_position=None if frame.root_position is None else mirror_position(frame.root_position),
         blendshapes={swap_side(name): w for name, w in frame.blendshapes.items()},
-        gestures={swap_side(hand): g for hand, g in frame.gestures.items()},
+        gestures=mirror_sides(frame.gestures, True),
         events=[replace(e, hand=swap_side(e.hand)) for e in frame.events],
-        tracking={swap_side(part): v for part, v in frame.tracking.items()},
+        tracking=mirror_sides(frame.tracking, True),
     )
 
 
@@ -102,11 +120,13 @@ def apply_mirror(frame: AvatarFrame, mirror: bool) -> AvatarFrame:
 
 __all__ = [
     "MEDIAPIPE_TO_UNITY",
+    "SUBJECT_DIRECTIONS",
     "apply_mirror",
     "image_to_unity",
     "mirror_avatar_frame",
     "mirror_position",
     "mirror_rotation",
+    "mirror_sides",
     "swap_side",
     "unity_to_image",
     "unity_to_world",

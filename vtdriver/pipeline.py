@@ -138,7 +138,7 @@ class AvatarPipeline:
             for name, weight in overrides.items():
                 frame.blendshapes[name] = _unit(weight)
             self._held = dict(frame.gestures)
-        observed = coords.apply_mirror(AvatarFrame(t=lm.t, gestures=dict(hands.observed)), self._mirror).gestures
+        observed = coords.mirror_sides(hands.observed, self._mirror)
         return PipelineOutput(frame=frame, messages=list(messages), observed_gestures=observed, landmarks=lm)
 
     def rest_output(self, t: float) -> PipelineOutput:

@@ -22,19 +22,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from vtdriver import coords
 from vtdriver.gestures.features import FINGER_NAMES, HandFeatures
 from vtdriver.gestures.states import HALF, STATES
 
-# Directions in Unity axes, window mode: +X is the subject's right, +Y up, +Z towards the
-# camera (the subject's forward).
-DIRECTIONS: dict[str, np.ndarray] = {
-    "up": np.array([0.0, 1.0, 0.0]),
-    "down": np.array([0.0, -1.0, 0.0]),
-    "right": np.array([1.0, 0.0, 0.0]),
-    "left": np.array([-1.0, 0.0, 0.0]),
-    "forward": np.array([0.0, 0.0, 1.0]),
-    "back": np.array([0.0, 0.0, -1.0]),
-}
+DIRECTIONS = coords.SUBJECT_DIRECTIONS
 
 
 @dataclass(frozen=True)
