@@ -26,6 +26,7 @@ import numpy as np
 
 from vtdriver import humanoid, quat
 from vtdriver.smoothing import smoothstep
+from vtdriver.solvers import spine_fit
 from vtdriver.solvers.bone_frames import (
     frame_rotation,
     is_direction,
@@ -59,15 +60,6 @@ FOOT_FORWARD_REST, FOOT_UP_REST = Z_AXIS, Y_AXIS
 # below it the plane is noise and the roll blends towards the hand (foot). 20 degrees keeps
 # MediaPipe's few-degree elbow jitter on a straight arm from spinning the arm.
 _PLANE_FULLY_TRUSTED_SINE = np.sin(np.radians(20.0))
-# Gauss-Newton iterations for the hips' tilt: it converges to float precision in 3-4 for
-# plausible poses; extra ones cost ~0.1 ms and guard strongly bent spines.
-_SPINE_ITERATIONS = 6
-_SPINE_STEP = 1e-6  # radians, finite-difference step
-# A Gauss-Newton step below this (radians) means converged: from there the remaining
-# iterations only move the fit by float noise (steps of 1e-14..1e-18 on the demo performer),
-# so stopping changes the result by less than this and saves half the iterations.
-_SPINE_CONVERGED_STEP = 1e-12
-
 SPINE_BONES = ("Spine", "Chest", "UpperChest")
 SIDES = ("left", "right")
 
@@ -80,16 +72,6 @@ def _rest_direction(child: str) -> np.ndarray:
     return quat.normalize(_offset(child))
 
 
-# Spine chain geometry from the humanoid: offsets from the hip centre (between the UpperLeg
-# joints) to each spine joint, and from the UpperChest to the shoulder centre (between the
-# UpperArm joints).
-_HIP_CENTRE = 0.5 * (_offset("LeftUpperLeg") + _offset("RightUpperLeg"))
-_SHOULDER_CENTRE = 0.5 * (
-    _offset("LeftShoulder") + _offset("LeftUpperArm") + _offset("RightShoulder") + _offset("RightUpperArm")
-)
-_CHAIN_SEGMENTS = np.stack((_offset("Spine") - _HIP_CENTRE, _offset("Chest"), _offset("UpperChest"), _SHOULDER_CENTRE))
-
-
 @dataclass(frozen=True)
 class PoseInput:
     """Pose landmarks in Unity axes (33, 3), which of them are usable, and the Hand bones'
@@ -98,89 +80,6 @@ class PoseInput:
     points: np.ndarray
     usable: np.ndarray  # (33,) bool: finite and visible enough
     hand_world: dict[str, np.ndarray | None]
-
-
-def _spine_fractions(relative: np.ndarray) -> np.ndarray:
-    """(..., 4, 4): 0, 1/3, 2/3 and all of each ``relative`` rotation, about its own axis."""
-    relative = quat.normalize(relative)
-    relative = np.where(relative[..., 3:] < 0, -relative, relative)
-    half_angle = np.arctan2(np.linalg.norm(relative[..., :3], axis=-1), relative[..., 3])
-    axis = quat.normalize(relative[..., :3])
-    scaled = half_angle[..., None] * (np.arange(4) / 3.0)  # (..., 4)
-    return np.concatenate((axis[..., None, :] * np.sin(scaled)[..., None], np.cos(scaled)[..., None]), axis=-1)
-
-
-def _spine_direction(hips: np.ndarray, upper_chest: np.ndarray) -> np.ndarray:
-    """Hip centre -> shoulder centre (unit) for stacks (k, 4) of hips and UpperChest world
-    rotations, with the torso's rotation spread equally over the three spine bones."""
-    fractions = _spine_fractions(quat.multiply(quat.conjugate(hips), upper_chest))
-    local_chain = quat.rotate(fractions, _CHAIN_SEGMENTS).sum(axis=-2)
-    return quat.normalize(quat.rotate(hips, local_chain))
-
-
-def _spine_direction_rest_hips(upper_chest: np.ndarray) -> np.ndarray:
-    """``_spine_direction`` with the hips at rest (identity), skipping the two identity
-    rotations, which change nothing."""
-    local_chain = quat.rotate(_spine_fractions(upper_chest), _CHAIN_SEGMENTS).sum(axis=-2)
-    return quat.normalize(local_chain)
-
-
-def _gauss_newton(residuals, n_params: int) -> np.ndarray:
-    """Minimise |residuals(p)|^2 from p = 0 with finite-difference Jacobians. ``residuals``
-    takes a stack (k, n_params) and returns (k, m). Returns the best parameters seen."""
-    params = np.zeros(n_params)
-    probes_offsets = np.vstack((np.zeros(n_params), _SPINE_STEP * np.eye(n_params)))
-    best, best_norm = params, np.inf
-    for _ in range(_SPINE_ITERATIONS):
-        r = residuals(params[None] + probes_offsets)
-        norm = float(np.linalg.norm(r[0]))
-        if not np.isfinite(norm):
-            break
-        if norm < best_norm:
-            best, best_norm = params, norm
-        if norm < 1e-10:
-            break
-        jacobian = (r[1:] - r[0]).T / _SPINE_STEP
-        step = np.linalg.lstsq(jacobian, -r[0], rcond=1e-9)[0]
-        if np.abs(step).max() < _SPINE_CONVERGED_STEP:
-            break
-        params = params + np.clip(step, -0.5, 0.5)
-    return best
-
-
-def _fit_spine_full_body(hips0, chest0, hip_line, shoulder_line, up):
-    """Tilt the hips about the hip line and the chest about the shoulder line (both lines stay
-    exact) until the chain's hip-centre -> shoulder-centre direction is ``up``. The split of
-    that tilt between pelvis and spine is not observable; Gauss-Newton's minimum-norm steps
-    keep it close to the starting guess (pelvis up = torso up)."""
-    hip_axis, shoulder_axis = quat.normalize(hip_line), quat.normalize(shoulder_line)
-
-    def rotations(p):
-        chest = quat.multiply(quat.from_axis_angle(shoulder_axis, p[:, 0]), chest0)
-        hips = quat.multiply(quat.from_axis_angle(hip_axis, p[:, 1]), hips0)
-        return hips, chest
-
-    best = _gauss_newton(lambda p: quat.cross(_spine_direction(*rotations(p)), up), 2)
-    hips, chest = rotations(best[None])
-    return hips[0], chest[0]
-
-
-def _fit_spine_upper_body(chest0, shoulder_line, up):
-    """Hips at rest: rotate the chest (3 degrees of freedom) so that the chain's direction is
-    ``up`` and the shoulder line is ``shoulder_line``, in the least-squares sense (the first
-    spine segment is rigid with the resting hips, so both cannot always hold exactly)."""
-    shoulder_dir = quat.normalize(shoulder_line)
-
-    def chest(p):
-        return quat.multiply(quat.from_axis_angle(p, quat.norm(p)), chest0)
-
-    def residuals(p):
-        c = chest(p)
-        spine = quat.cross(_spine_direction_rest_hips(c), up)
-        line = quat.cross(quat.rotate(c, X_AXIS), shoulder_dir)
-        return np.concatenate((spine, line), axis=-1)
-
-    return chest(_gauss_newton(residuals, 3)[None])[0]
 
 
 def solve_torso(pose: PoseInput, upper_body_only: bool) -> dict[str, np.ndarray] | None:
@@ -202,11 +101,11 @@ def solve_torso(pose: PoseInput, upper_body_only: bool) -> dict[str, np.ndarray]
     chest0 = frame_rotation(shoulder_line, up, X_AXIS, Y_AXIS, 0, 1)
     if upper_body_only or not is_direction(hip_line):
         hips = quat.IDENTITY
-        chest = _fit_spine_upper_body(chest0, shoulder_line, up)
+        chest = spine_fit.fit_upper_body(chest0, shoulder_line, up)
     else:
         hips0 = frame_rotation(hip_line, up, X_AXIS, Y_AXIS, 0, 1)
-        hips, chest = _fit_spine_full_body(hips0, chest0, hip_line, shoulder_line, up)
-    fractions = _spine_fractions(quat.multiply(quat.conjugate(hips), chest))
+        hips, chest = spine_fit.fit_full_body(hips0, chest0, hip_line, shoulder_line, up)
+    fractions = spine_fit.spine_fractions(quat.multiply(quat.conjugate(hips), chest))
     world = {"Hips": hips}
     for k, name in enumerate(SPINE_BONES, start=1):
         world[name] = quat.multiply(hips, fractions[k])
