@@ -18,8 +18,10 @@ streamer; ``lag_frames`` buys extra smoothness explicitly, one frame of latency 
 """
 from __future__ import annotations
 
+import math
+import operator
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -97,25 +99,61 @@ def _fit_weights(times: np.ndarray, polyorder: int, eval_index: int) -> np.ndarr
         return savgol_weights(times, polyorder, eval_index)
 
 
+class FitWeightCache:
+    """The fit weights for one stream's recent sample times, recomputed only when the times'
+    offsets from the evaluation time change (beyond ``_WEIGHT_REUSE_TOLERANCE``): a steady
+    camera or a replay computes them once per history length, not once per frame.
+
+    The check compares plain Python floats: for the <= ~15 times of a window that is cheaper
+    than any numpy call, and it is the same arithmetic on every frame, so whether weights are
+    reused never depends on how they were last computed."""
+
+    def __init__(self, polyorder: int, lag_frames: int):
+        self._polyorder = polyorder
+        self._lag = lag_frames
+        self._offsets: list[float] = []
+        self._eval_index = -1
+        self._weights: np.ndarray | None = None
+
+    def weights(self, times: Sequence[float]) -> np.ndarray:
+        """Weights (oldest first) for ``times``, the newest samples' times in order."""
+        count = len(times)
+        eval_index = max(count - 1 - self._lag, 0)
+        t_eval = times[eval_index]
+        offsets = [t - t_eval for t in times]
+        if (
+            eval_index != self._eval_index
+            or len(self._offsets) != count
+            or max(map(abs, map(operator.sub, offsets, self._offsets)))
+            > _WEIGHT_REUSE_TOLERANCE * (times[-1] - times[0])
+        ):
+            self._weights = _fit_weights(np.fromiter(times, float, count), self._polyorder, eval_index)
+            self._offsets = offsets
+            self._eval_index = eval_index
+        return self._weights
+
+
 class SavitzkyGolayStream:
     """Causal SG filter over arrays of a fixed shape. Feed one sample per frame with its time;
     ``None`` (part not tracked) resets it, as does a time gap above ``max_gap_seconds``, a
     time going backwards or a change of shape: the filter never bridges a gap.
 
-    Cost per frame is constant: the history lives in a preallocated buffer written twice
-    (slot i and i + window), so the last ``window`` samples are always one contiguous slice,
-    and the fit weights are recomputed only when the sample times' spacing changes."""
+    Cost per frame is constant and small: the history lives in a preallocated buffer written
+    twice (slot i and i + window), so the last ``window`` samples are always one contiguous
+    block and the output is one matrix-vector product; the fit weights come from a
+    ``FitWeightCache``."""
 
     def __init__(self, settings: SmoothingSettings):
         settings.validate()
         self._settings = settings
         self._window = settings.window
+        self._max_gap = settings.max_gap_seconds
         self._times: deque[float] = deque(maxlen=settings.window)
+        self._shape: tuple[int, ...] | None = None
         self._history: np.ndarray | None = None  # (2 * window, *shape)
+        self._rows: np.ndarray | None = None  # the same buffer as (2 * window, samples' size)
         self._written = 0  # samples written since the last reset
-        self._cached_offsets: list[float] = []
-        self._cached_eval_index = -1
-        self._cached_weights: np.ndarray | None = None
+        self._fit = FitWeightCache(settings.polyorder, settings.lag_frames)
 
     @property
     def settings(self) -> SmoothingSettings:
@@ -136,49 +174,31 @@ class SavitzkyGolayStream:
 
         Non-finite entries are replaced by the newest finite value of the same entry in the
         history; with no history to borrow from the sample counts as a drop-out (None)."""
-        if sample is None or not np.isfinite(t):
+        if sample is None or not math.isfinite(t):
             self.reset()
             return None
         sample = np.asarray(sample, dtype=float)
-        if self._times and (
-            t - self._times[-1] > self._settings.max_gap_seconds
-            or t <= self._times[-1]
-            or sample.shape != self._history.shape[1:]
-        ):
+        times = self._times
+        if times and (t - times[-1] > self._max_gap or t <= times[-1] or sample.shape != self._shape):
             self.reset()
         if not np.isfinite(sample).all():
-            if not self._times:
+            if not times:
                 return None
             sample = np.where(np.isfinite(sample), sample, self._last_sample())
-        if self._history is None or self._history.shape[1:] != sample.shape:
+        if sample.shape != self._shape:
+            self._shape = sample.shape
             self._history = np.empty((2 * self._window, *sample.shape))
-        slot = self._written % self._window
+            self._rows = self._history.reshape(2 * self._window, -1)
+        window = self._window
+        slot = self._written % window
         # Copies: the history never aliases the caller's array.
         self._history[slot] = sample
-        self._history[slot + self._window] = sample
+        self._history[slot + window] = sample
         self._written += 1
-        self._times.append(float(t))
-        count = len(self._times)
-        recent = self._history[slot + self._window + 1 - count: slot + self._window + 1]
-        weights = self._weights(count)
-        return (weights @ recent.reshape(count, -1)).reshape(sample.shape)
-
-    def _weights(self, count: int) -> np.ndarray:
-        eval_index = max(count - 1 - self._settings.lag_frames, 0)
-        t_eval = self._times[eval_index]
-        offsets = [t - t_eval for t in self._times]
-        tolerance = _WEIGHT_REUSE_TOLERANCE * (self._times[-1] - self._times[0])
-        cached = self._cached_offsets
-        if (
-            eval_index != self._cached_eval_index
-            or len(cached) != count
-            or max(abs(a - b) for a, b in zip(offsets, cached)) > tolerance
-        ):
-            times = np.fromiter(self._times, float, count)
-            self._cached_weights = _fit_weights(times, self._settings.polyorder, eval_index)
-            self._cached_offsets = offsets
-            self._cached_eval_index = eval_index
-        return self._cached_weights
+        times.append(float(t))
+        stop = slot + window + 1
+        recent = self._rows[stop - len(times): stop]
+        return (self._fit.weights(times) @ recent).reshape(self._shape)
 
 
 class LandmarkSmoother:
@@ -330,6 +350,7 @@ class HoldThenEase:
 
 
 __all__ = [
+    "FitWeightCache",
     "HoldThenEase",
     "LandmarkSmoother",
     "SavitzkyGolayStream",
