@@ -111,7 +111,7 @@ class AvatarPipeline:
         with timer.stage("mapping"):
             bones = dict(body.bones)
             if face.head_world is not None:
-                chest = body.world.get("UpperChest", quat.IDENTITY)
+                chest = body.world_rotation("UpperChest")
                 bones.update(split_head_rotation(chest, face.head_world, self._neck_share))
             bones.update(face.eye_bones)
             bones.update(hands.bones)

@@ -189,6 +189,12 @@ def from_two_vectors(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     half a turn about an axis perpendicular to a."""
     a = normalize(a)
     b = normalize(b)
+    if a.shape == (3,) and b.shape == (3,):
+        ax, ay, az = a.tolist()
+        bx, by, bz = b.tolist()
+        w = 1.0 + (ax * bx + ay * by + az * bz)
+        if w >= 1e-6:
+            return normalize(np.array((ay * bz - az * by, az * bx - ax * bz, ax * by - ay * bx, w)))
     dot = np.sum(a * b, axis=-1, keepdims=True)
     q = np.concatenate((cross(a, b), 1.0 + dot), axis=-1)
     opposite = (1.0 + dot)[..., 0] < 1e-6
@@ -204,6 +210,10 @@ def basis(primary: np.ndarray, secondary: np.ndarray, primary_axis: int, seconda
     """Rotation matrix whose column ``primary_axis`` is along ``primary`` and whose column
     ``secondary_axis`` is ``secondary`` made orthogonal to it (Gram-Schmidt). The remaining
     column completes a proper rotation (det = +1)."""
+    if np.shape(primary) == (3,) and np.shape(secondary) == (3,):
+        single = _single_basis(np.asarray(primary, dtype=float).tolist(), np.asarray(secondary, dtype=float).tolist(), primary_axis, secondary_axis)
+        if single is not None:
+            return single
     p = normalize(primary)
     s = np.asarray(secondary, dtype=float) - np.sum(np.asarray(secondary, dtype=float) * p, -1, keepdims=True) * p
     fallback_dir = np.eye(3)[(primary_axis + 1) % 3]
@@ -218,9 +228,33 @@ def basis(primary: np.ndarray, secondary: np.ndarray, primary_axis: int, seconda
     return np.stack(cols, axis=-1)
 
 
+def _single_basis(p: list[float], s: list[float], primary_axis: int, secondary_axis: int) -> np.ndarray | None:
+    """``basis`` of one vector pair on floats; None (left to the array code and its fallbacks)
+    when either direction is degenerate."""
+    length = _length(p)
+    if not _EPS <= length < math.inf:
+        return None
+    p = [x / length for x in p]
+    along = s[0] * p[0] + s[1] * p[1] + s[2] * p[2]
+    s = [s[0] - along * p[0], s[1] - along * p[1], s[2] - along * p[2]]
+    length = _length(s)
+    if not _EPS <= length < math.inf:
+        return None
+    s = [x / length for x in s]
+    cols: list[list[float]] = [p, p, p]
+    cols[primary_axis] = p
+    cols[secondary_axis] = s
+    third = 3 - primary_axis - secondary_axis
+    a, b = cols[(third + 1) % 3], cols[(third + 2) % 3]
+    cols[third] = [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
+    return np.array(cols).T
+
+
 def slerp(a: np.ndarray, b: np.ndarray, t: np.ndarray | float) -> np.ndarray:
     a = normalize(a)
     b = normalize(b)
+    if a.shape == (4,) and b.shape == (4,) and isinstance(t, float | int):
+        return _single_slerp(a.tolist(), b.tolist(), float(t))
     dot = np.sum(a * b, axis=-1, keepdims=True)
     b = np.where(dot < 0, -b, b)
     dot = np.abs(dot)
@@ -234,6 +268,21 @@ def slerp(a: np.ndarray, b: np.ndarray, t: np.ndarray | float) -> np.ndarray:
     wa = np.where(small, 1.0 - t, np.sin((1.0 - t) * theta) / safe)
     wb = np.where(small, t, np.sin(t * theta) / safe)
     return normalize(wa * a + wb * b)
+
+
+def _single_slerp(a: list[float], b: list[float], t: float) -> np.ndarray:
+    """``slerp`` of two unit quaternions on floats (same formula and cut-off as the array code)."""
+    dot = a[0] * b[0] + a[1] * b[1] + a[2] * b[2] + a[3] * b[3]
+    if dot < 0:
+        b = [-x for x in b]
+        dot = -dot
+    theta = math.acos(min(dot, 1.0))
+    sin_theta = math.sin(theta)
+    if sin_theta < 1e-6:
+        wa, wb = 1.0 - t, t
+    else:
+        wa, wb = math.sin((1.0 - t) * theta) / sin_theta, math.sin(t * theta) / sin_theta
+    return normalize(np.array([wa * x + wb * y for x, y in zip(a, b)]))
 
 
 def angle_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:

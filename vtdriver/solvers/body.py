@@ -13,6 +13,7 @@ Window mode only: mirror mode is ``coords.apply_mirror`` on the finished AvatarF
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -60,10 +61,24 @@ class BodySettings:
 @dataclass
 class BodyResult:
     bones: dict[str, np.ndarray]  # local rotations, VMC convention
-    world: dict[str, np.ndarray]  # world rotations of the same bones
     root_position: np.ndarray | None
     tracked: bool  # the torso was solved from this frame's landmarks
     parts: dict[str, bool] = field(default_factory=dict)  # per part: solved this frame
+
+    @cached_property
+    def world(self) -> dict[str, np.ndarray]:
+        """World rotations of the same bones. Computed on first use: the live pipeline only
+        needs the UpperChest's (``world_rotation``), and the whole skeleton costs more."""
+        return world_rotations(self.bones)
+
+    def world_rotation(self, name: str) -> np.ndarray:
+        """One bone's world rotation: the product of its chain's local rotations."""
+        rotation = self.bones.get(name, quat.IDENTITY)
+        parent = humanoid.PARENT[name]
+        while parent is not None:
+            rotation = quat.multiply(self.bones.get(parent, quat.IDENTITY), rotation)
+            parent = humanoid.PARENT[parent]
+        return rotation
 
 
 def _part_names() -> dict[str, tuple[str, ...]]:
@@ -126,7 +141,6 @@ class BodySolver:
             root = self._root_loss.update(None if anchor is None else {"root": anchor}, lm.t)["root"]
         return BodyResult(
             bones=bones,
-            world=world_rotations(bones),
             root_position=root,
             tracked="torso" in solved,
             parts={part: part in solved for part in self._parts},
