@@ -29,6 +29,7 @@ from vtdriver.solvers.hand_frame import (
     hand_frames,
     hand_world_rotation_from_pose,
 )
+from vtdriver.solvers.limb import solve_limb
 
 # The bones this solver drives (eyes, jaw, toes and fingers belong to other solvers).
 BODY_BONES: tuple[str, ...] = tuple(
@@ -218,12 +219,12 @@ def solve_parts(pose: bp.PoseInput, upper_body_only: bool) -> dict[str, dict[str
         chain = (bp.SHOULDER[side], bp.ELBOW[side], bp.WRIST[side])
         if np.all(ok[list(chain)]):
             parent = torso[f"{s}Shoulder"]
-            limb = bp.solve_limb(*p[list(chain)], (f"{s}UpperArm", f"{s}LowerArm", f"{s}Hand"), bp.ELBOW_FLEXION_REST, parent, pose.hand_world[side])
+            limb = solve_limb(*p[list(chain)], (f"{s}UpperArm", f"{s}LowerArm", f"{s}Hand"), bp.ELBOW_FLEXION_REST, parent, pose.hand_world[side])
             _add_limb(parts, limb, parent, f"{side}_arm", f"{side}_hand", f"{s}UpperArm", f"{s}LowerArm", f"{s}Hand")
         chain = (bp.HIP[side], bp.KNEE[side], bp.ANKLE[side])
         if not upper_body_only and np.all(ok[list(chain)]):
             foot = bp.solve_foot(pose, side)
-            limb = bp.solve_limb(*p[list(chain)], (f"{s}UpperLeg", f"{s}LowerLeg", f"{s}Foot"), bp.KNEE_FLEXION_REST, hips, foot)
+            limb = solve_limb(*p[list(chain)], (f"{s}UpperLeg", f"{s}LowerLeg", f"{s}Foot"), bp.KNEE_FLEXION_REST, hips, foot)
             _add_limb(parts, limb, hips, f"{side}_leg", f"{side}_foot", f"{s}UpperLeg", f"{s}LowerLeg", f"{s}Foot")
     return parts
 

@@ -24,15 +24,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vtdriver import humanoid, quat
-from vtdriver.smoothing import smoothstep
+from vtdriver import quat
 from vtdriver.solvers import spine_fit
-from vtdriver.solvers.bone_frames import (
-    frame_rotation,
-    is_direction,
-    perpendicular,
-    twist_then_swing,
-)
+from vtdriver.solvers.bone_frames import frame_rotation, is_direction, perpendicular
 
 X_AXIS, Y_AXIS, Z_AXIS = np.eye(3)
 
@@ -56,20 +50,8 @@ HEAD_POINTS = (LEFT_EYE, RIGHT_EYE, MOUTH_LEFT, MOUTH_RIGHT)
 ELBOW_FLEXION_REST = Z_AXIS
 KNEE_FLEXION_REST = -Z_AXIS
 FOOT_FORWARD_REST, FOOT_UP_REST = Z_AXIS, Y_AXIS
-# A limb's roll comes fully from the elbow (knee) plane once the joint bends more than this;
-# below it the plane is noise and the roll blends towards the hand (foot). 20 degrees keeps
-# MediaPipe's few-degree elbow jitter on a straight arm from spinning the arm.
-_PLANE_FULLY_TRUSTED_SINE = np.sin(np.radians(20.0))
 SPINE_BONES = ("Spine", "Chest", "UpperChest")
 SIDES = ("left", "right")
-
-
-def _offset(name: str) -> np.ndarray:
-    return humanoid.REST_OFFSET[name]
-
-
-def _rest_direction(child: str) -> np.ndarray:
-    return quat.normalize(_offset(child))
 
 
 @dataclass(frozen=True)
@@ -137,58 +119,3 @@ def solve_foot(pose: PoseInput, side: str) -> np.ndarray | None:
     if not (is_direction(forward) and is_direction(perpendicular(up, quat.normalize(forward)))):
         return None
     return frame_rotation(forward, up, FOOT_FORWARD_REST, FOOT_UP_REST, 2, 1)
-
-
-@dataclass(frozen=True)
-class LimbSolution:
-    """World rotations of a limb's two bones (the lower one without twist) and, when the end
-    (hand or foot) orientation is known, the lower bone's twist and the end bone's local
-    rotation (the swing left over)."""
-
-    upper: np.ndarray
-    lower_untwisted: np.ndarray
-    twist: np.ndarray | None
-    end_local: np.ndarray | None
-
-
-def solve_limb(
-    root: np.ndarray,
-    middle: np.ndarray,
-    end: np.ndarray,
-    bones: tuple[str, str, str],
-    flexion_rest: np.ndarray,
-    parent_world: np.ndarray,
-    end_world: np.ndarray | None,
-) -> LimbSolution | None:
-    """A two-bone limb (upper arm + forearm, thigh + shank). ``bones`` names the upper, lower
-    and end bones (for their rest directions). The upper bone's roll comes from the joint's
-    bending plane, or from the end bone's (else the parent's) flexion direction when straight."""
-    upper_vec, lower_vec = middle - root, end - middle
-    if not (is_direction(upper_vec) and is_direction(lower_vec)):
-        return None
-    upper_name, lower_name, end_name = bones
-    rest_upper = _rest_direction(lower_name)
-    rest_lower = _rest_direction(end_name)
-    u = quat.normalize(upper_vec)
-    bend = perpendicular(quat.normalize(lower_vec), u)
-    # Without a usable end bone: the roll of the shortest swing from the parent's rest
-    # direction, i.e. the limb's roll as if it had only swung (never along u unless reversed).
-    swing_from_rest = quat.from_two_vectors(quat.rotate(parent_world, rest_upper), u)
-    fallback = quat.rotate(quat.multiply(swing_from_rest, parent_world), flexion_rest)
-    if end_world is not None:
-        from_end = perpendicular(quat.rotate(end_world, flexion_rest), u)
-        if is_direction(from_end) and np.linalg.norm(from_end) > _PLANE_FULLY_TRUSTED_SINE:
-            fallback = from_end
-    fallback = quat.normalize(perpendicular(fallback, u))
-    trust = float(smoothstep(np.linalg.norm(bend) / _PLANE_FULLY_TRUSTED_SINE))
-    flexion = trust * quat.normalize(bend) + (1.0 - trust) * fallback
-    if not is_direction(flexion):
-        flexion = fallback  # bend exactly opposite the fallback at the blend's midpoint
-    upper_world = frame_rotation(u, flexion, rest_upper, flexion_rest, 0, 2)
-    lower_start = quat.rotate(upper_world, rest_lower)
-    lower_world = quat.multiply(quat.from_two_vectors(lower_start, lower_vec), upper_world)
-    if end_world is None:
-        return LimbSolution(upper_world, lower_world, None, None)
-    relative = quat.multiply(quat.conjugate(lower_world), end_world)
-    twist, swing = twist_then_swing(relative, rest_lower)
-    return LimbSolution(upper_world, lower_world, twist, swing)

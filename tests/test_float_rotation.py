@@ -1,0 +1,70 @@
+"""The plain-float rotation helpers agree with the array code they stand in for."""
+import numpy as np
+import pytest
+
+from vtdriver import float_rotation as fr
+from vtdriver import quat
+from vtdriver.solvers import bone_frames
+from vtdriver.solvers.limb import solve_limb
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(7)
+
+
+def _close(a, b, tol=1e-12):
+    return np.abs(np.asarray(a, dtype=float) - np.asarray(b, dtype=float)).max() <= tol
+
+
+def test_products_and_rotations_match_quat(rng):
+    for _ in range(500):
+        a, b = quat.normalize(rng.normal(size=(2, 4)))
+        v = rng.normal(size=3)
+        assert _close(fr.multiply(tuple(a), tuple(b)), quat.multiply(a, b))
+        assert _close(fr.rotate(tuple(a), tuple(v)), quat.rotate(a, v))
+        assert _close(fr.cross(tuple(v), tuple(b[:3])), np.cross(v, b[:3]))
+
+
+def test_frame_rotation_and_shortest_arc_match_the_array_code(rng):
+    for _ in range(500):
+        p, s, rp, rs = rng.normal(size=(4, 3))
+        axes = tuple(int(i) for i in rng.choice(3, 2, replace=False))
+        expected = bone_frames.frame_rotation(p, s, rp, rs, *axes)
+        got = fr.frame_rotation(tuple(p), tuple(s), tuple(rp), tuple(rs), *axes)
+        assert min(np.abs(np.array(got) - expected).max(), np.abs(np.array(got) + expected).max()) < 1e-12
+        a, b = quat.normalize(rng.normal(size=(2, 3)))
+        assert _close(fr.shortest_arc(tuple(a), tuple(b)), quat.from_two_vectors(a, b))
+
+
+def test_twist_then_swing_matches_and_recomposes(rng):
+    for _ in range(300):
+        q = quat.normalize(rng.normal(size=4))
+        axis = quat.normalize(rng.normal(size=3))
+        twist, swing = fr.twist_then_swing(tuple(q), tuple(axis))
+        expected_twist, expected_swing = bone_frames.twist_then_swing(q, axis)
+        assert _close(twist, expected_twist) and _close(swing, expected_swing)
+        assert _close(quat.multiply(np.array(twist), np.array(swing)), q, 1e-12)
+
+
+def test_degenerate_input_is_reported_not_guessed():
+    zero = (0.0, 0.0, 0.0)
+    assert fr.unit(zero) is None
+    assert fr.unit((float("nan"), 0.0, 1.0)) is None
+    assert fr.shortest_arc((1.0, 0.0, 0.0), (-1.0, 0.0, 0.0)) is None
+    assert fr.frame_rotation((1.0, 0.0, 0.0), (2.0, 0.0, 0.0), (1.0, 0.0, 0.0), (0.0, 1.0, 0.0), 0, 1) is None
+
+
+def test_limb_handles_straight_reversed_and_degenerate_arms():
+    shoulder = np.zeros(3)
+    identity = quat.IDENTITY
+    bones = ("RightUpperArm", "RightLowerArm", "RightHand")
+    flexion = np.array([0.0, 0.0, 1.0])
+    straight = solve_limb(shoulder, np.array([0.3, 0, 0]), np.array([0.6, 0, 0]), bones, flexion, identity, None)
+    assert _close(straight.upper, identity, 1e-12) and _close(straight.lower_untwisted, identity, 1e-12)
+    # Forearm folded exactly back onto the upper arm: the half-turn swing goes through the
+    # array code's fallback axis, and the result is still a finite unit rotation.
+    folded = solve_limb(shoulder, np.array([0.3, 0, 0]), np.array([0.0, 0, 0]), bones, flexion, identity, identity)
+    for q in (folded.upper, folded.lower_untwisted, folded.twist, folded.end_local):
+        assert np.all(np.isfinite(q)) and abs(np.linalg.norm(q) - 1.0) < 1e-12
+    assert solve_limb(shoulder, shoulder, np.array([0.6, 0, 0]), bones, flexion, identity, None) is None

@@ -1,0 +1,158 @@
+"""Plain-float vectors (x, y, z) and quaternions (x, y, z, w) for solvers that handle one bone
+chain per frame: a numpy call on a 3- or 4-element array costs about a microsecond of dispatch,
+the same arithmetic on Python floats a few tens of nanoseconds, and a limb takes ~40 of them.
+
+The formulas and their evaluation order follow ``vtdriver.quat`` (a dot product sums x, y, z in
+that order, as numpy does on a short last axis), so results agree with the array code to the
+last bit or within a rounding error. Degenerate input (zero or non-finite directions) is
+reported as None here and left to the array code, which owns the fallbacks.
+"""
+from __future__ import annotations
+
+import math
+
+Vec = tuple[float, float, float]
+Quat = tuple[float, float, float, float]
+
+_EPS = 1e-9  # as quat.normalize
+
+
+def dot(a: Vec, b: Vec) -> float:
+    return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+
+
+def cross(a: Vec, b: Vec) -> Vec:
+    return (a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0])
+
+
+def length(a: Vec) -> float:
+    return math.sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2])
+
+
+def unit(a: Vec) -> Vec | None:
+    """a / |a|, or None when a is zero or not finite."""
+    size = length(a)
+    if not _EPS <= size < math.inf:
+        return None
+    return (a[0] / size, a[1] / size, a[2] / size)
+
+
+def perpendicular(v: Vec, axis: Vec) -> Vec:
+    """Component of v orthogonal to the unit vector ``axis``."""
+    along = dot(v, axis)
+    return (v[0] - along * axis[0], v[1] - along * axis[1], v[2] - along * axis[2])
+
+
+def multiply(a: Quat, b: Quat) -> Quat:
+    """Hamilton product a*b: apply b first, then a."""
+    ax, ay, az, aw = a
+    bx, by, bz, bw = b
+    return (
+        aw * bx + ax * bw + ay * bz - az * by,
+        aw * by - ax * bz + ay * bw + az * bx,
+        aw * bz + ax * by - ay * bx + az * bw,
+        aw * bw - ax * bx - ay * by - az * bz,
+    )
+
+
+def conjugate(q: Quat) -> Quat:
+    return (-q[0], -q[1], -q[2], q[3])
+
+
+def normalized(q: Quat) -> Quat | None:
+    size = math.sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3])
+    if not _EPS <= size < math.inf:
+        return None
+    return (q[0] / size, q[1] / size, q[2] / size, q[3] / size)
+
+
+def rotate(q: Quat, v: Vec) -> Vec:
+    """v rotated by the unit quaternion q."""
+    ux, uy, uz, w = q
+    vx, vy, vz = v
+    tx, ty, tz = 2.0 * (uy * vz - uz * vy), 2.0 * (uz * vx - ux * vz), 2.0 * (ux * vy - uy * vx)
+    return (
+        vx + w * tx + (uy * tz - uz * ty),
+        vy + w * ty + (uz * tx - ux * tz),
+        vz + w * tz + (ux * ty - uy * tx),
+    )
+
+
+def shortest_arc(a: Vec, b: Vec) -> Quat | None:
+    """The shortest rotation taking unit direction a onto unit direction b; None for (nearly)
+    opposite directions, whose axis is a choice the array code makes."""
+    w = 1.0 + dot(a, b)
+    if w < 1e-6:
+        return None
+    return normalized((*cross(a, b), w))
+
+
+def basis_columns(primary: Vec, secondary: Vec, primary_axis: int, secondary_axis: int) -> tuple[Vec, Vec, Vec] | None:
+    """Columns of ``quat.basis``: column ``primary_axis`` along primary, ``secondary_axis`` the
+    secondary made orthogonal to it, the third completing a proper rotation."""
+    p = unit(primary)
+    if p is None:
+        return None
+    s = unit(perpendicular(secondary, p))
+    if s is None:
+        return None
+    cols: list[Vec] = [p, p, p]
+    cols[secondary_axis] = s
+    third = 3 - primary_axis - secondary_axis
+    cols[third] = cross(cols[(third + 1) % 3], cols[(third + 2) % 3])
+    return cols[0], cols[1], cols[2]
+
+
+def from_rows(m: tuple[Vec, Vec, Vec]) -> Quat:
+    """Unit quaternion (w >= 0) of a finite rotation matrix given by its rows, from the
+    numerically stable branch of the largest diagonal term (the first, as np.argmax picks)."""
+    (m00, m01, m02), (m10, m11, m12), (m20, m21, m22) = m
+    trace = m00 + m11 + m22
+    diagonal = (m00, m11, m22, trace)
+    choice = diagonal.index(max(diagonal))
+    if choice == 0:
+        q = (1 + m00 - m11 - m22, m01 + m10, m02 + m20, m21 - m12)
+    elif choice == 1:
+        q = (m01 + m10, 1 - m00 + m11 - m22, m12 + m21, m02 - m20)
+    elif choice == 2:
+        q = (m02 + m20, m12 + m21, 1 - m00 - m11 + m22, m10 - m01)
+    else:
+        q = (m21 - m12, m02 - m20, m10 - m01, 1 + trace)
+    size = math.sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3])
+    if q[3] < 0:
+        size = -size
+    return (q[0] / size, q[1] / size, q[2] / size, q[3] / size)
+
+
+def frame_rotation(
+    primary: Vec, secondary: Vec, rest_primary: Vec, rest_secondary: Vec, primary_axis: int, secondary_axis: int
+) -> Quat | None:
+    """``bone_frames.frame_rotation`` on floats: the rotation taking the rest frame onto the
+    current one (current basis times the transposed rest basis)."""
+    current = basis_columns(primary, secondary, primary_axis, secondary_axis)
+    rest = basis_columns(rest_primary, rest_secondary, primary_axis, secondary_axis)
+    if current is None or rest is None:
+        return None
+    # (C R^T)[i][j] = sum_k C[i][k] R[j][k], with C and R given by columns: C[i][k] = current[k][i].
+    rows = tuple(
+        tuple(current[0][i] * rest[0][j] + current[1][i] * rest[1][j] + current[2][i] * rest[2][j] for j in range(3))
+        for i in range(3)
+    )
+    return from_rows(rows)  # type: ignore[arg-type]
+
+
+def twist_then_swing(q: Quat, axis: Vec) -> tuple[Quat, Quat] | None:
+    """``bone_frames.twist_then_swing`` on floats: q = twist * swing, twist about the unit axis."""
+    unit_q = normalized(q)
+    if unit_q is None:
+        return None
+    inverse = conjugate(unit_q)
+    along = dot(inverse[:3], axis)  # type: ignore[arg-type]
+    twist_inverse = normalized((along * axis[0], along * axis[1], along * axis[2], inverse[3]))
+    if twist_inverse is None:
+        return None
+    twist = conjugate(twist_inverse)
+    swing = normalized(multiply(conjugate(twist), q))
+    if swing is None:
+        return None
+    return twist, swing

@@ -1,0 +1,115 @@
+"""Two-bone limbs (upper arm + forearm, thigh + shank) from three landmarks, on plain floats.
+
+The geometry is the body solver's (see ``body_pose``): the upper bone's direction is exact,
+its roll comes from the joint's bending plane, blended towards the end bone's (else the
+parent's) flexion direction as the joint straightens; the lower bone swings onto its landmark
+and the end bone's orientation splits into forearm twist and wrist swing. A limb is ~40 small
+vector operations, so they run on Python floats (``float_rotation``); the rare degenerate
+steps (a half-turn swing, a collapsed frame) go through the array code and its fallbacks.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from vtdriver import float_rotation as fr
+from vtdriver import humanoid, quat
+from vtdriver.solvers import bone_frames
+
+# A limb's roll comes fully from the elbow (knee) plane once the joint bends more than this;
+# below it the plane is noise and the roll blends towards the hand (foot). 20 degrees keeps
+# MediaPipe's few-degree elbow jitter on a straight arm from spinning the arm.
+_PLANE_FULLY_TRUSTED_SINE = math.sin(math.radians(20.0))
+_X: fr.Vec = (1.0, 0.0, 0.0)  # quat.normalize's answer for a zero 3-vector
+
+
+@dataclass(frozen=True)
+class LimbSolution:
+    """World rotations of a limb's two bones (the lower one without twist) and, when the end
+    (hand or foot) orientation is known, the lower bone's twist and the end bone's local
+    rotation (the swing left over)."""
+
+    upper: np.ndarray
+    lower_untwisted: np.ndarray
+    twist: np.ndarray | None
+    end_local: np.ndarray | None
+
+
+def _rest_direction(child: str) -> fr.Vec:
+    return fr.unit(tuple(humanoid.REST_OFFSET[child].tolist()))  # type: ignore[return-value]
+
+
+def _is_direction(v: fr.Vec) -> bool:
+    size = fr.length(v)
+    return math.isfinite(size) and size > bone_frames.MIN_LENGTH
+
+
+def _unit_or_x(v: fr.Vec) -> fr.Vec:
+    return fr.unit(v) or _X
+
+
+def _smoothstep(x: float) -> float:
+    x = min(max(x, 0.0), 1.0)
+    return x * x * (3.0 - 2.0 * x)
+
+
+def _shortest_arc(a: fr.Vec, b: fr.Vec) -> fr.Quat:
+    q = fr.shortest_arc(_unit_or_x(a), _unit_or_x(b))
+    return q if q is not None else tuple(quat.from_two_vectors(np.array(a), np.array(b)).tolist())
+
+
+def solve_limb(
+    root: np.ndarray,
+    middle: np.ndarray,
+    end: np.ndarray,
+    bones: tuple[str, str, str],
+    flexion_rest: np.ndarray,
+    parent_world: np.ndarray,
+    end_world: np.ndarray | None,
+) -> LimbSolution | None:
+    """A two-bone limb. ``bones`` names the upper, lower and end bones (for their rest
+    directions). The upper bone's roll comes from the joint's bending plane, or from the end
+    bone's (else the parent's) flexion direction when straight."""
+    r, m, e = root.tolist(), middle.tolist(), end.tolist()
+    upper_vec = (m[0] - r[0], m[1] - r[1], m[2] - r[2])
+    lower_vec = (e[0] - m[0], e[1] - m[1], e[2] - m[2])
+    if not (_is_direction(upper_vec) and _is_direction(lower_vec)):
+        return None
+    _, lower_name, end_name = bones
+    rest_upper, rest_lower = _rest_direction(lower_name), _rest_direction(end_name)
+    flexion_rest_v: fr.Vec = tuple(flexion_rest.tolist())  # type: ignore[assignment]
+    parent: fr.Quat = tuple(parent_world.tolist())  # type: ignore[assignment]
+    u = _unit_or_x(upper_vec)
+    bend = fr.perpendicular(_unit_or_x(lower_vec), u)
+    # Without a usable end bone: the roll of the shortest swing from the parent's rest
+    # direction, i.e. the limb's roll as if it had only swung (never along u unless reversed).
+    swing_from_rest = _shortest_arc(fr.rotate(parent, rest_upper), u)
+    fallback = fr.rotate(fr.multiply(swing_from_rest, parent), flexion_rest_v)
+    if end_world is not None:
+        from_end = fr.perpendicular(fr.rotate(tuple(end_world.tolist()), flexion_rest_v), u)  # type: ignore[arg-type]
+        if _is_direction(from_end) and fr.length(from_end) > _PLANE_FULLY_TRUSTED_SINE:
+            fallback = from_end
+    fallback = _unit_or_x(fr.perpendicular(fallback, u))
+    trust = _smoothstep(fr.length(bend) / _PLANE_FULLY_TRUSTED_SINE)
+    bend_dir = _unit_or_x(bend)
+    flexion = tuple(trust * b + (1.0 - trust) * f for b, f in zip(bend_dir, fallback))
+    if not _is_direction(flexion):  # type: ignore[arg-type]
+        flexion = fallback  # bend exactly opposite the fallback at the blend's midpoint
+    upper_world = fr.frame_rotation(u, flexion, rest_upper, flexion_rest_v, 0, 2)  # type: ignore[arg-type]
+    if upper_world is None:
+        upper_world = tuple(
+            bone_frames.frame_rotation(np.array(u), np.array(flexion), np.array(rest_upper), flexion_rest, 0, 2).tolist()
+        )
+    lower_start = fr.rotate(upper_world, rest_lower)
+    lower_world = fr.multiply(_shortest_arc(lower_start, lower_vec), upper_world)
+    upper_out, lower_out = np.array(upper_world), np.array(lower_world)
+    if end_world is None:
+        return LimbSolution(upper_out, lower_out, None, None)
+    relative = fr.multiply(fr.conjugate(lower_world), tuple(end_world.tolist()))  # type: ignore[arg-type]
+    split = fr.twist_then_swing(relative, rest_lower)
+    if split is None:
+        twist, swing = bone_frames.twist_then_swing(np.array(relative), np.array(rest_lower))
+        return LimbSolution(upper_out, lower_out, twist, swing)
+    return LimbSolution(upper_out, lower_out, np.array(split[0]), np.array(split[1]))
