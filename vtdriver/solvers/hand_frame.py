@@ -11,13 +11,15 @@ collinear), so callers can hold or rest instead of showing a made-up roll.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from vtdriver import coords, humanoid, quat
 from vtdriver.frame import Landmarks
-from vtdriver.solvers.bone_frames import frame_rotation, is_direction, perpendicular
+from vtdriver.solvers import vec3
+from vtdriver.solvers.bone_frames import MIN_LENGTH, frame_rotation, is_direction, perpendicular
 
 # MediaPipe hand landmark indices.
 WRIST, INDEX_MCP, MIDDLE_MCP, PINKY_MCP = 0, 5, 9, 17
@@ -43,10 +45,6 @@ def _rest_knuckles(side: str) -> dict[str, np.ndarray]:
     }
 
 
-def _landmark_directions(wrist, index, middle, pinky):
-    return middle - wrist, index - pinky
-
-
 def _pose_directions(wrist, index, pinky, thumb):
     """Fingers = wrist -> between the index and pinky points. Thumb side = the sum of the unit
     parts across the fingers of index - pinky and thumb - wrist: the pose's hand points are
@@ -68,17 +66,46 @@ def _rotation_or_none(fingers, across, rest_fingers, rest_across) -> np.ndarray 
     return frame_rotation(fingers, across, rest_fingers, rest_across)
 
 
+def _rest_frame_rows(side: str) -> tuple[vec3.Vec3, vec3.Vec3, vec3.Vec3]:
+    """Rows of the rest hand's frame (columns: fingers, palm normal, thumb side), the same
+    basis ``bone_frames.frame_rotation`` builds for the rest directions."""
+    rest = _rest_knuckles(side)
+    frame = quat.basis(rest["middle"] - rest["wrist"], rest["index"] - rest["pinky"], 0, 2)
+    return tuple(tuple(row) for row in frame.tolist())
+
+
+# Constant per side, so each frame builds only the observed frame.
+_REST_FRAME_ROWS = {side: _rest_frame_rows(side) for side in ("left", "right")}
+
+
 def hand_world_rotation(points_unity: np.ndarray, side: str) -> np.ndarray | None:
     """Hand bone world rotation (x, y, z, w) from 21 hand landmarks in Unity axes, or None.
-    Identity for the humanoid's rest hand (its knuckles as placed in ``humanoid``)."""
+    Identity for the humanoid's rest hand (its knuckles as placed in ``humanoid``).
+
+    ``bone_frames.frame_rotation`` of (wrist -> middle knuckle, pinky -> index knuckle) on
+    plain floats: it runs for every tracked hand of every frame, and on four points numpy's
+    per-call cost is all there is."""
     points = np.asarray(points_unity, dtype=float)
-    if points.shape != (21, 3) or not np.all(np.isfinite(points[[WRIST, INDEX_MCP, MIDDLE_MCP, PINKY_MCP]])):
+    if points.shape != (21, 3):
         return None
-    rest = _rest_knuckles(side)
-    return _rotation_or_none(
-        *_landmark_directions(points[WRIST], points[INDEX_MCP], points[MIDDLE_MCP], points[PINKY_MCP]),
-        *_landmark_directions(rest["wrist"], rest["index"], rest["middle"], rest["pinky"]),
-    )
+    wrist, index, middle, pinky = (points[i].tolist() for i in (WRIST, INDEX_MCP, MIDDLE_MCP, PINKY_MCP))
+    # A non-finite point makes its difference (and so its length) non-finite: no frame.
+    fingers, across = vec3.sub(middle, wrist), vec3.sub(index, pinky)
+    fingers_length, across_length = vec3.length(fingers), vec3.length(across)
+    if not (MIN_LENGTH < fingers_length < math.inf and MIN_LENGTH < across_length < math.inf):
+        return None
+    primary = vec3.divided(fingers, fingers_length)
+    if vec3.length(vec3.cross(primary, vec3.divided(across, across_length))) < _MIN_SINE:
+        return None
+    # quat.basis(fingers, across, 0, 2): the thumb side made perpendicular to the fingers
+    # (long enough after the sine check), the palm normal completing a proper rotation.
+    thumb_side = vec3.sub(across, tuple(vec3.dot(across, primary) * x for x in primary))
+    thumb_side = vec3.divided(thumb_side, vec3.length(thumb_side))
+    normal = vec3.cross(thumb_side, primary)
+    # current @ rest^T, row by row: row i of the current frame dotted with each rest row.
+    rest = _REST_FRAME_ROWS[side]
+    rows = tuple(tuple(vec3.dot(row, r) for r in rest) for row in zip(primary, normal, thumb_side))
+    return vec3.quat_from_rows(rows)
 
 
 def hand_world_rotation_from_pose(pose_unity: np.ndarray, side: str) -> np.ndarray | None:
