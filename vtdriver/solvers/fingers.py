@@ -18,9 +18,13 @@ Per finger:
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from vtdriver import humanoid, quat
+from vtdriver.solvers import rotation_kernels as kernels
+from vtdriver.solvers import vec3
 
 # MediaPipe hand landmark indices, one row per finger: the bone root and the next three joints.
 # Thumb: CMC, MCP, IP, TIP. Fingers: MCP, PIP, DIP, TIP. Unity's ThumbProximal sits on the CMC.
@@ -67,23 +71,54 @@ def _rest_axes(side: str) -> tuple[np.ndarray, np.ndarray]:
     return directions, hinges
 
 
-def _frozen(array: np.ndarray) -> np.ndarray:
-    array.setflags(write=False)
-    return array
+@dataclass(frozen=True)
+class _RestFingers:
+    """The rest skeleton's finger constants, stacked (k, 5, ...) for one hand per side."""
+
+    direction: np.ndarray  # (k, 5, 3) unit rest directions
+    hinge_prior: np.ndarray  # (k, 5, 3) the rest hinge times _HINGE_PRIOR_WEIGHT
+    hinge: np.ndarray  # (k, 5, 3) unit rest hinges
+    frame: np.ndarray  # (k, 5, 3, 3) rest frames: columns direction, hinge, direction x hinge
+    frame_t: np.ndarray  # their transposes
+    # (k, 5, 4, 4): a quaternion (row) times it is the quaternion conjugated by the rest frame
+    # (vector part rotated into the parent bone's axes, w kept).
+    conjugation: np.ndarray
+    # The half turn quat.from_two_vectors gives a direction opposite its rest direction, as
+    # seen in the rest frame (x, y, z, w).
+    half_turn: np.ndarray  # (k, 5, 4)
 
 
-# Constants of the rest skeleton, per side: rest directions, rest hinges, and the transposed
-# rest frames the proximal rotations are measured from.
-_REST = {
-    side: tuple(_frozen(a) for a in (*axes, np.swapaxes(quat.basis(axes[0], axes[1], 0, 1), -1, -2)))
-    for side, axes in ((s, _rest_axes(s)) for s in ("left", "right"))
-}
+def _rest_fingers(sides: tuple[str, ...]) -> _RestFingers:
+    axes = [_rest_axes(side) for side in sides]
+    direction = np.stack([a[0] for a in axes])
+    hinge = np.stack([a[1] for a in axes])
+    frame = quat.basis(direction, hinge, 0, 1)
+    frame_t = np.swapaxes(frame, -1, -2)
+    # quat.from_two_vectors' half-turn axis: perpendicular to the rest direction and to x (or
+    # to y when the direction is close to x).
+    helper = np.where(np.abs(direction[..., :1]) < 0.9, np.array([1.0, 0, 0]), np.array([0, 1.0, 0]))
+    axis = np.einsum("kfji,kfj->kfi", frame, quat.normalize(quat.cross(direction, helper)))
+    half_turn = np.concatenate((axis, np.zeros(axis.shape[:-1] + (1,))), axis=-1)
+    conjugation = np.zeros(frame.shape[:-2] + (4, 4))
+    conjugation[..., :3, :3] = frame_t
+    conjugation[..., 3, 3] = 1.0
+    arrays = (direction, _HINGE_PRIOR_WEIGHT * hinge, hinge, frame, frame_t, conjugation, half_turn)
+    for array in arrays:
+        array.setflags(write=False)
+    return _RestFingers(*arrays)
 
 
-def _frames(primary: np.ndarray, secondary: np.ndarray) -> np.ndarray:
-    """Orthonormal frames (..., 3, 3) with column 0 along ``primary`` and column 1 the part of
-    ``secondary`` perpendicular to it."""
-    return quat.basis(primary, secondary, 0, 1)
+# Stacked once for every way the hands stage calls (one hand, or both in either order), so a
+# frame stacks no constants.
+_REST = {sides: _rest_fingers(sides) for sides in (("left",), ("right",), ("left", "right"), ("right", "left"))}
+# Each finger's three segments (root -> next joint) as two index lists into the 21 landmarks,
+# so one subtraction gives all fifteen.
+_SEGMENT_FROM = FINGER_CHAINS[:, :-1].ravel()
+_SEGMENT_TO = FINGER_CHAINS[:, 1:].ravel()
+# (x, y, z) @ _ARC_FROM_X + (0, 0, 0, 1) = (cross(x axis, v), 1 + v.x): the unnormalised
+# shortest arc from the x axis to a unit vector v.
+_ARC_FROM_X = np.array([[0.0, 0.0, 0.0, 1.0], [0.0, 0.0, 1.0, 0.0], [0.0, -1.0, 0.0, 0.0]])
+_ARC_FROM_X.setflags(write=False)
 
 
 def finger_local_rotations(points_unity: np.ndarray, side: str, hand_world: np.ndarray) -> np.ndarray:
@@ -104,36 +139,73 @@ def hands_finger_rotations(points_unity: np.ndarray, sides: tuple[str, ...], han
     input rests (identity)."""
     points = np.asarray(points_unity, dtype=float)[..., :3]
     hand_world = np.asarray(hand_world, dtype=float)
-    valid = np.all(np.isfinite(points), axis=(1, 2)) & np.all(np.isfinite(hand_world), axis=1)
-    if not np.any(valid):
+    valid = np.isfinite(points).all(axis=(1, 2)) & np.isfinite(hand_world).all(axis=1)
+    if not valid.any():
         return np.tile(quat.IDENTITY, (len(points), 15, 1))
-    rest_direction, rest_hinge, rest_frames_t = (np.stack(a) for a in zip(*(_REST[side] for side in sides)))
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        # Everything below happens in the Hand bone's frame, where the rest axes are constant.
-        to_hand = quat.conjugate(quat.normalize(hand_world))
-        local_points = quat.rotate(to_hand[:, None, :], points - points[:, WRIST:WRIST + 1])
-        joints = local_points[:, FINGER_CHAINS]  # (k, 5, 4, 3)
-        # A collapsed segment (two landmarks on top of each other) points along its rest direction.
-        segments = quat.normalize(np.diff(joints, axis=2), fallback=rest_direction[:, :, None, :])  # (k, 5, 3, 3)
+    rest = _REST.get(tuple(sides)) or _rest_fingers(tuple(sides))
+    if valid.all():  # finite input raises no floating-point warnings
+        rotations = _solve(points, hand_world, rest)
+    else:
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            rotations = _solve(points, hand_world, rest)
+    usable = valid[:, None, None] & np.isfinite(rotations).all(axis=-1, keepdims=True)
+    return rotations if usable.all() else np.where(usable, rotations, quat.IDENTITY)
 
-        plane = quat.cross(segments[:, :, 0], segments[:, :, 1]) + quat.cross(segments[:, :, 1], segments[:, :, 2])
-        # A finger bent slightly backwards keeps its hinge; only the bend angle changes sign.
-        plane = np.where(np.sum(plane * rest_hinge, -1, keepdims=True) < 0, -plane, plane)
-        hinge = plane + _HINGE_PRIOR_WEIGHT * rest_hinge
 
-        proximal_world = _frames(segments[:, :, 0], hinge) @ rest_frames_t
-        proximal = quat.from_matrix(proximal_world)
+def _solve(points: np.ndarray, hand_world: np.ndarray, rest: _RestFingers) -> np.ndarray:
+    """The rotations (k, 15, 4). Every step covers all fingers of all hands at once, and
+    products go through ``rotation_kernels``: per frame, numpy's per-call cost, not the
+    arithmetic, is what this costs.
 
-        intermediate_dir = np.einsum("kfji,kfj->kfi", proximal_world, segments[:, :, 1])
-        intermediate = quat.from_two_vectors(rest_direction, intermediate_dir)
-        intermediate_world = proximal_world @ quat.to_matrix(intermediate)
+    The Intermediate and Distal arcs are found in each finger's rest frame, where the rest
+    direction is the x axis: the arc from x to a unit vector v is (0, -v.z, v.y, 1 + v.x), no
+    cross product needed. Conjugating an arc by the rest frame (rotating its vector part) gives
+    ``quat.from_two_vectors(rest direction, rest frame @ v)``, the arc the parent's frame sees."""
+    k = len(points)
+    # Row vectors times the Hand's world matrix: the segments in the Hand bone's frame. (One
+    # matrix per hand, on floats: cheaper than any numpy call sequence for one or two.)
+    to_world = np.array([vec3.rotation_rows(q) for q in hand_world.tolist()])
+    segments = (points[:, _SEGMENT_TO] - points[:, _SEGMENT_FROM]) @ to_world
+    # A collapsed segment (two landmarks on top of each other) points along its rest direction.
+    segments = kernels.unit_or(segments.reshape(k, 5, 3, 3), rest.direction[:, :, None, :])
+    first, middle, last = segments[:, :, 0], segments[:, :, 1], segments[:, :, 2]
 
-        distal_dir = np.einsum("kfji,kfj->kfi", intermediate_world, segments[:, :, 2])
-        distal = quat.from_two_vectors(rest_direction, distal_dir)
+    # cross(first, middle) + cross(middle, last), as one cross product.
+    plane = kernels.cross(first - last, middle)
+    # A finger bent slightly backwards keeps its hinge; only the bend angle changes sign.
+    hinge = plane * np.where(kernels.dot(plane, rest.hinge) < 0, -1.0, 1.0) + rest.hinge_prior
 
-    rotations = np.stack((proximal, intermediate, distal), axis=2).reshape(len(points), 15, 4)
-    usable = valid[:, None, None] & np.all(np.isfinite(rotations), -1, keepdims=True)
-    return np.where(usable, rotations, quat.IDENTITY)
+    # The Proximal frame, quat.basis(first, hinge, 0, 1) (``first`` is a unit vector already).
+    across = kernels.unit_or(hinge - kernels.dot(hinge, first) * first, _Y_AXIS)
+    frames = kernels.columns(first, across, kernels.cross(first, across))
+    proximal = kernels.quaternions_of(frames @ rest.frame_t)
+
+    # The outer two segments in the Proximal bone's rest frame (its frame is frames @ rest.frame_t).
+    outer = segments[:, :, 1:] @ frames
+    intermediate = _arc_from_x(outer[:, :, 0], rest.half_turn)
+    # The Distal segment seen from the Intermediate bone: undo the Intermediate arc.
+    distal_dir = (outer[:, :, 1, None, :] @ kernels.matrices_of(intermediate))[:, :, 0]
+    distal = _arc_from_x(distal_dir, rest.half_turn)
+
+    # Both arcs' vector parts from the rest frames to the parent bones' frames.
+    arcs = np.concatenate((intermediate[:, :, None], distal[:, :, None]), axis=2)  # (k, 5, 2, 4)
+    rotations = np.concatenate((proximal[:, :, None], arcs @ rest.conjugation), axis=2)
+    return rotations.reshape(k, 15, 4)
+
+
+_Y_AXIS = np.array([0.0, 1.0, 0.0])  # quat.basis' fallback for a hinge along the finger
+_Y_AXIS.setflags(write=False)
+
+
+def _arc_from_x(v: np.ndarray, half_turn: np.ndarray) -> np.ndarray:
+    """``quat.from_two_vectors(x axis, v)`` for unit vectors v, with the half turn of a vector
+    opposite x (a joint bent fully backwards, never seen in practice) from ``half_turn``."""
+    arc = v @ _ARC_FROM_X
+    arc[..., 3] += 1.0
+    opposite = arc[..., 3:] < 1e-6
+    if opposite.any():
+        arc = np.where(opposite, half_turn, arc)
+    return kernels.unit(arc)
 
 
 def solve_fingers(points_unity: np.ndarray, side: str, hand_world: np.ndarray) -> dict[str, np.ndarray]:
