@@ -18,6 +18,7 @@ divided by the eye span (outer-corner distance), which makes it scale- and rotat
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,6 +50,36 @@ def _rest_correction() -> np.ndarray:
     return quat.to_matrix(quat.from_axis_angle(np.array([1.0, 0.0, 0.0]), np.deg2rad(REST_PITCH_DEG)))
 
 
+def _frame_vector_table() -> tuple[np.ndarray, np.ndarray]:
+    """(landmarks, weights): ``weights @ points[landmarks]`` gives, as rows, the across
+    vector (mean right-minus-left of the symmetric pairs), the up vector (upper points' mean
+    minus lower points' mean), the origin (eye corners' mean) and the eye span vector (outer
+    corner to outer corner). Each is a fixed linear mix of a few landmarks, so one gather and
+    one small product replace a dozen gathers and means per frame."""
+    landmarks = np.unique(np.concatenate((_SYMMETRIC_PAIRS.ravel(), _UPPER, _LOWER, _EYE_CORNERS)))
+    column = {int(index): i for i, index in enumerate(landmarks)}
+    weights = np.zeros((4, len(landmarks)))
+    for right, left in _SYMMETRIC_PAIRS:
+        weights[0, column[right]] += 1.0 / len(_SYMMETRIC_PAIRS)
+        weights[0, column[left]] -= 1.0 / len(_SYMMETRIC_PAIRS)
+    for index in _UPPER:
+        weights[1, column[index]] += 1.0 / len(_UPPER)
+    for index in _LOWER:
+        weights[1, column[index]] -= 1.0 / len(_LOWER)
+    for index in _EYE_CORNERS:
+        weights[2, column[index]] += 1.0 / len(_EYE_CORNERS)
+    weights[3, column[fi.RIGHT_EYE_OUTER]] += 1.0
+    weights[3, column[fi.LEFT_EYE_OUTER]] -= 1.0
+    return landmarks, weights
+
+
+_FRAME_LANDMARKS, _FRAME_WEIGHTS = _frame_vector_table()
+# Fixed for the program's life, so built once; read-only so no caller can change it.
+_REST_CORRECTION_T = _rest_correction().T
+_REST_CORRECTION_T.setflags(write=False)
+_FRAME_WEIGHTS.setflags(write=False)
+
+
 @dataclass(frozen=True)
 class HeadPose:
     """``rotation``: 3x3 matrix, head frame -> Unity (window mode) world axes; ``local``: the
@@ -63,31 +94,46 @@ class HeadPose:
         return quat.from_matrix(self.rotation)
 
 
+def _length(v: list[float]) -> float:
+    return math.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2])
+
+
+def _frame_from(across: list[float], up: list[float]) -> np.ndarray | None:
+    """``quat.basis(across, up, 0, 1)`` (x along ``across``, y = ``up`` made orthogonal to
+    it), or None when the vectors are degenerate. Plain float arithmetic: on single
+    3-vectors it is several times cheaper than numpy calls."""
+    across_length = _length(across)
+    ax, ay, az = across
+    ux, uy, uz = up
+    normal = [ay * uz - az * uy, az * ux - ax * uz, ax * uy - ay * ux]
+    if across_length < 1e-9 or _length(normal) < 1e-9 * max(_length(up), 1e-9):
+        return None
+    return quat.basis(np.array(across), np.array(up), 0, 1)
+
+
 def raw_head_frame(points: np.ndarray) -> np.ndarray | None:
     """The uncorrected landmark frame (3x3, columns = head x, y, z in Unity axes) of a mesh
     given in Unity axes, or None when the points are degenerate."""
-    across = np.mean(points[_SYMMETRIC_PAIRS[:, 0]] - points[_SYMMETRIC_PAIRS[:, 1]], axis=0)
-    up = np.mean(points[_UPPER], axis=0) - np.mean(points[_LOWER], axis=0)
-    if not (np.all(np.isfinite(across)) and np.all(np.isfinite(up))):
+    vectors = _FRAME_WEIGHTS @ points[_FRAME_LANDMARKS]
+    if not np.isfinite(vectors[:2]).all():
         return None
-    if np.linalg.norm(across) < 1e-9 or np.linalg.norm(np.cross(across, up)) < 1e-9 * max(np.linalg.norm(up), 1e-9):
-        return None
-    return quat.basis(across, up, 0, 1)
+    across, up = vectors[:2].tolist()
+    return _frame_from(across, up)
 
 
 def head_pose_from_unity_points(points: np.ndarray) -> HeadPose | None:
     """Head pose of a 468/478-point mesh already in Unity axes (any uniform unit)."""
     points = np.asarray(points, dtype=float)
-    if points.shape[0] < fi.NUM_MESH_LANDMARKS or not np.all(np.isfinite(points)):
+    if points.shape[0] < fi.NUM_MESH_LANDMARKS or not np.isfinite(points).all():
         return None
-    frame = raw_head_frame(points)
+    across, up, origin, span = (_FRAME_WEIGHTS @ points[_FRAME_LANDMARKS]).tolist()
+    frame = _frame_from(across, up)
     if frame is None:
         return None
-    rotation = frame @ _rest_correction().T
-    eye_span = float(np.linalg.norm(points[fi.RIGHT_EYE_OUTER] - points[fi.LEFT_EYE_OUTER]))
+    rotation = frame @ _REST_CORRECTION_T
+    eye_span = _length(span)
     if eye_span < 1e-9:
         return None
-    origin = np.mean(points[_EYE_CORNERS], axis=0)
     local = (points - origin) @ rotation / eye_span
     return HeadPose(rotation=rotation, local=local, eye_span=eye_span)
 
