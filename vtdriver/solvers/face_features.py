@@ -45,80 +45,143 @@ FEATURE_INDEX: dict[str, int] = {name: i for i, name in enumerate(FEATURE_NAMES)
 NUM_FEATURES = len(FEATURE_NAMES)
 
 _EPS = 1e-9
+_X, _Y, _Z = 0, 1, 2  # coordinate axes
+
+# Almost every feature is a fixed linear mix of landmark coordinates (an offset, a difference
+# of means). Writing each as {(landmark, axis): coefficient} lets one gather and one small
+# matrix product compute them all at once; a per-feature numpy call each cost ~40 calls/frame.
+Terms = dict[tuple[int, int], float]
 
 
-def _eye(local: np.ndarray, outer: int, inner: int, upper: np.ndarray, lower: np.ndarray,
-         iris: int) -> tuple[float, float, float, float, float]:
-    corner_a, corner_b = local[outer], local[inner]
-    width = max(float(np.linalg.norm(corner_a - corner_b)), _EPS)
-    middle = 0.5 * (corner_a + corner_b)
-    gap = np.maximum(local[upper, 1] - local[lower, 1], 0.0)
-    upper_lid = float(np.mean(local[upper, 1]) - middle[1]) / width
-    lower_lid = float(np.mean(local[lower, 1]) - middle[1]) / width
-    iris_offset = local[iris] - middle
-    return (float(np.mean(gap)) / width, upper_lid, lower_lid, float(iris_offset[0]) / width,
-            float(iris_offset[1]) / width)
+def _mean(indices, axis: int) -> Terms:
+    indices = np.atleast_1d(indices)
+    return {(int(i), axis): 1.0 / len(indices) for i in indices}
+
+
+def _minus(a: Terms, b: Terms) -> Terms:
+    out = dict(a)
+    for key, coefficient in b.items():
+        out[key] = out.get(key, 0.0) - coefficient
+    return out
+
+
+def _linear_features(has_iris: bool) -> dict[str, Terms]:
+    """Every feature that is linear in the coordinates; the eye features (``_EYE_FEATURES``)
+    are still to be divided by their eye's width."""
+    eye_line_y = _mean([fi.RIGHT_EYE_OUTER, fi.RIGHT_EYE_INNER, fi.LEFT_EYE_INNER, fi.LEFT_EYE_OUTER], _Y)
+    # The midline's sideways position comes from skull-fixed points, not from the mouth.
+    midline_x = _mean([fi.NOSE_BRIDGE_TOP, fi.NOSE_BRIDGE, fi.NOSE_BOTTOM, fi.FOREHEAD], _X)
+    corners_y = _mean([fi.MOUTH_RIGHT_CORNER, fi.MOUTH_LEFT_CORNER], _Y)
+    nose_y, nose_z = _mean(fi.NOSE_BOTTOM, _Y), _mean(fi.NOSE_BOTTOM, _Z)
+    lips = [fi.UPPER_LIP_TOP, fi.UPPER_LIP_BOTTOM, fi.LOWER_LIP_TOP, fi.LOWER_LIP_BOTTOM]
+    out: dict[str, Terms] = {}
+    for s, outer, inner, upper, lower, iris in (
+        ("r", fi.RIGHT_EYE_OUTER, fi.RIGHT_EYE_INNER, fi.RIGHT_EYE_UPPER_MID, fi.RIGHT_EYE_LOWER_MID, fi.RIGHT_IRIS_CENTER),
+        ("l", fi.LEFT_EYE_OUTER, fi.LEFT_EYE_INNER, fi.LEFT_EYE_UPPER_MID, fi.LEFT_EYE_LOWER_MID, fi.LEFT_IRIS_CENTER),
+    ):
+        middle_y = _mean([outer, inner], _Y)
+        out[f"upper_lid_{s}"] = _minus(_mean(upper, _Y), middle_y)
+        out[f"lower_lid_{s}"] = _minus(_mean(lower, _Y), middle_y)
+        # A 468-point mesh has no irises: their features stay 0 (an empty mix).
+        out[f"iris_x_{s}"] = _minus(_mean(iris, _X), _mean([outer, inner], _X)) if has_iris else {}
+        out[f"iris_y_{s}"] = _minus(_mean(iris, _Y), middle_y) if has_iris else {}
+    for s, brow_inner, brow_outer, gap_upper, gap_lower in (
+        ("r", fi.RIGHT_BROW_INNER, fi.RIGHT_BROW_OUTER, fi.RIGHT_INNER_UPPER_SIDE, fi.RIGHT_INNER_LOWER_SIDE),
+        ("l", fi.LEFT_BROW_INNER, fi.LEFT_BROW_OUTER, fi.LEFT_INNER_UPPER_SIDE, fi.LEFT_INNER_LOWER_SIDE),
+    ):
+        out[f"brow_inner_{s}"] = _minus(_mean(brow_inner, _Y), eye_line_y)
+        out[f"brow_outer_{s}"] = _minus(_mean(brow_outer, _Y), eye_line_y)
+        out[f"lip_gap_{s}"] = _minus(_mean(gap_upper, _Y), _mean(gap_lower, _Y))
+    out["lip_gap"] = _minus(_mean(fi.UPPER_LIP_BOTTOM, _Y), _mean(fi.LOWER_LIP_TOP, _Y))
+    out["jaw_drop"] = _minus(nose_y, _mean(fi.CHIN, _Y))
+    for s, corner, upper_side, lower_side, cheek, ala in (
+        ("r", fi.MOUTH_RIGHT_CORNER, fi.RIGHT_UPPER_LIP_SIDE, fi.RIGHT_LOWER_LIP_SIDE, fi.RIGHT_CHEEK, fi.NOSE_RIGHT_ALA),
+        ("l", fi.MOUTH_LEFT_CORNER, fi.LEFT_UPPER_LIP_SIDE, fi.LEFT_LOWER_LIP_SIDE, fi.LEFT_CHEEK, fi.NOSE_LEFT_ALA),
+    ):
+        out[f"corner_up_{s}"] = _minus(_mean(corner, _Y), _mean(fi.UPPER_LIP_BOTTOM, _Y))
+        out[f"corner_lift_{s}"] = _minus(_mean(corner, _Y), nose_y)
+        out[f"upper_lip_{s}"] = _minus(nose_y, _mean(upper_side, _Y))
+        out[f"lower_lip_{s}"] = _minus(corners_y, _mean(lower_side, _Y))
+        out[f"cheek_{s}"] = _minus(_mean(cheek, _Y), corners_y)
+        out[f"nose_ala_{s}"] = _minus(_mean(ala, _Y), nose_y)
+    out["corner_out_r"] = _minus(_mean(fi.MOUTH_RIGHT_CORNER, _X), midline_x)
+    out["corner_out_l"] = _minus(midline_x, _mean(fi.MOUTH_LEFT_CORNER, _X))
+    out["upper_lip_thickness"] = _minus(_mean(fi.UPPER_LIP_TOP, _Y), _mean(fi.UPPER_LIP_BOTTOM, _Y))
+    out["lower_lip_thickness"] = _minus(_mean(fi.LOWER_LIP_TOP, _Y), _mean(fi.LOWER_LIP_BOTTOM, _Y))
+    out["mouth_x"] = _minus(_mean(lips, _X), midline_x)
+    out["jaw_x"] = _minus(_mean(fi.CHIN, _X), midline_x)
+    out["jaw_z"] = _minus(_mean(fi.CHIN, _Z), nose_z)
+    out["lip_forward"] = _minus(_mean([fi.UPPER_LIP_TOP, fi.LOWER_LIP_BOTTOM], _Z), nose_z)
+    out["nose_height"] = _minus(eye_line_y, nose_y)
+    return out
+
+
+# Non-linear features, computed from extra rows of the same product:
+# - each eye's lid gaps (upper minus lower lid, per column; a negative gap counts as 0);
+_LID_GAP_ROWS = [
+    _minus(_mean(upper, _Y), _mean(lower, _Y))
+    for uppers, lowers in ((fi.RIGHT_EYE_UPPER_MID, fi.RIGHT_EYE_LOWER_MID), (fi.LEFT_EYE_UPPER_MID, fi.LEFT_EYE_LOWER_MID))
+    for upper, lower in zip(uppers, lowers)
+]
+_LID_GAPS_PER_EYE = len(fi.RIGHT_EYE_UPPER_MID)
+# - lengths: both eye widths (which the eye features are measured in), then two features.
+_SPANS = (
+    (fi.RIGHT_EYE_OUTER, fi.RIGHT_EYE_INNER),
+    (fi.LEFT_EYE_OUTER, fi.LEFT_EYE_INNER),
+    (fi.MOUTH_RIGHT_CORNER, fi.MOUTH_LEFT_CORNER),  # mouth_width
+    (fi.RIGHT_CHEEK_LOW, fi.LEFT_CHEEK_LOW),  # cheek_width
+)
+_SPAN_ROWS = [_minus(_mean(a, axis), _mean(b, axis)) for a, b in _SPANS for axis in (_X, _Y, _Z)]
+_SPAN_FEATURES = np.array([FEATURE_INDEX["mouth_width"], FEATURE_INDEX["cheek_width"]])
+_EYE_OPEN = np.array([FEATURE_INDEX["eye_open_r"], FEATURE_INDEX["eye_open_l"]])
+# Eye features are measured in eye widths: feature index -> which eye (0 right, 1 left).
+_EYE_FEATURES = np.array([FEATURE_INDEX[f"{name}_{s}"] for s in "rl"
+                          for name in ("eye_open", "upper_lid", "lower_lid", "iris_x", "iris_y")])
+_EYE_OF_FEATURE = np.repeat([0, 1], 5)
+_NON_NEGATIVE = np.array([FEATURE_INDEX[name] for name in ("lip_gap", "lip_gap_r", "lip_gap_l")])
+
+
+class _Table:
+    """The gather (``points``, ``axes``) and the matrix whose product with it gives every
+    ``FEATURE_NAMES`` row (non-linear ones 0), then the lid-gap rows, then the span rows."""
+
+    def __init__(self, has_iris: bool):
+        linear = _linear_features(has_iris)
+        rows = [linear.get(name, {}) for name in FEATURE_NAMES] + _LID_GAP_ROWS + _SPAN_ROWS
+        keys = sorted({key for row in rows for key in row})
+        column = {key: i for i, key in enumerate(keys)}
+        self.points = np.array([point for point, _ in keys])
+        self.axes = np.array([axis for _, axis in keys])
+        self.matrix = np.zeros((len(rows), len(keys)))
+        for i, row in enumerate(rows):
+            for key, coefficient in row.items():
+                self.matrix[i, column[key]] = coefficient
+        self.uses = self.matrix != 0.0
+        self.matrix.setflags(write=False)
+        self.uses.setflags(write=False)
+
+
+_WITH_IRIS = _Table(has_iris=True)
+_MESH_ONLY = _Table(has_iris=False)
 
 
 def compute_features(local: np.ndarray) -> np.ndarray:
     """The ``FEATURE_NAMES`` vector of a head-local mesh (478 points with irises; a 468-point
     mesh gives iris features of 0)."""
-    has_iris = local.shape[0] >= fi.NUM_LANDMARKS
-    right_eye = _eye(local, fi.RIGHT_EYE_OUTER, fi.RIGHT_EYE_INNER, fi.RIGHT_EYE_UPPER_MID,
-                     fi.RIGHT_EYE_LOWER_MID, fi.RIGHT_IRIS_CENTER if has_iris else fi.RIGHT_EYE_INNER)
-    left_eye = _eye(local, fi.LEFT_EYE_OUTER, fi.LEFT_EYE_INNER, fi.LEFT_EYE_UPPER_MID,
-                    fi.LEFT_EYE_LOWER_MID, fi.LEFT_IRIS_CENTER if has_iris else fi.LEFT_EYE_INNER)
-    if not has_iris:
-        right_eye = right_eye[:3] + (0.0, 0.0)
-        left_eye = left_eye[:3] + (0.0, 0.0)
-    eye_line_y = float(np.mean(local[[fi.RIGHT_EYE_OUTER, fi.RIGHT_EYE_INNER, fi.LEFT_EYE_INNER, fi.LEFT_EYE_OUTER], 1]))
-
-    y = local[:, 1]
-    nose_base = local[fi.NOSE_BOTTOM]
-    corner_r, corner_l = local[fi.MOUTH_RIGHT_CORNER], local[fi.MOUTH_LEFT_CORNER]
-    upper_inner_mid_y = y[fi.UPPER_LIP_BOTTOM]
-    corners_y = 0.5 * (corner_r[1] + corner_l[1])
-    # The midline's sideways position comes from skull-fixed points, not from the mouth.
-    midline_x = float(np.mean(local[[fi.NOSE_BRIDGE_TOP, fi.NOSE_BRIDGE, fi.NOSE_BOTTOM, fi.FOREHEAD], 0]))
-    mouth_centre = np.mean(local[[fi.UPPER_LIP_TOP, fi.UPPER_LIP_BOTTOM, fi.LOWER_LIP_TOP, fi.LOWER_LIP_BOTTOM]], axis=0)
-
-    values = {
-        "eye_open_r": right_eye[0], "eye_open_l": left_eye[0],
-        "upper_lid_r": right_eye[1], "upper_lid_l": left_eye[1],
-        "lower_lid_r": right_eye[2], "lower_lid_l": left_eye[2],
-        "iris_x_r": right_eye[3], "iris_x_l": left_eye[3],
-        "iris_y_r": right_eye[4], "iris_y_l": left_eye[4],
-        "brow_inner_r": float(np.mean(y[fi.RIGHT_BROW_INNER])) - eye_line_y,
-        "brow_inner_l": float(np.mean(y[fi.LEFT_BROW_INNER])) - eye_line_y,
-        "brow_outer_r": float(np.mean(y[fi.RIGHT_BROW_OUTER])) - eye_line_y,
-        "brow_outer_l": float(np.mean(y[fi.LEFT_BROW_OUTER])) - eye_line_y,
-        "lip_gap": max(float(y[fi.UPPER_LIP_BOTTOM] - y[fi.LOWER_LIP_TOP]), 0.0),
-        "lip_gap_r": max(float(np.mean(y[fi.RIGHT_INNER_UPPER_SIDE] - y[fi.RIGHT_INNER_LOWER_SIDE])), 0.0),
-        "lip_gap_l": max(float(np.mean(y[fi.LEFT_INNER_UPPER_SIDE] - y[fi.LEFT_INNER_LOWER_SIDE])), 0.0),
-        "jaw_drop": float(nose_base[1] - y[fi.CHIN]),
-        "mouth_width": float(np.linalg.norm(corner_r - corner_l)),
-        "corner_up_r": float(corner_r[1] - upper_inner_mid_y),
-        "corner_up_l": float(corner_l[1] - upper_inner_mid_y),
-        "corner_out_r": float(corner_r[0] - midline_x),
-        "corner_out_l": float(midline_x - corner_l[0]),
-        "corner_lift_r": float(corner_r[1] - nose_base[1]),
-        "corner_lift_l": float(corner_l[1] - nose_base[1]),
-        "upper_lip_r": float(nose_base[1] - np.mean(y[fi.RIGHT_UPPER_LIP_SIDE])),
-        "upper_lip_l": float(nose_base[1] - np.mean(y[fi.LEFT_UPPER_LIP_SIDE])),
-        "lower_lip_r": float(corners_y - np.mean(y[fi.RIGHT_LOWER_LIP_SIDE])),
-        "lower_lip_l": float(corners_y - np.mean(y[fi.LEFT_LOWER_LIP_SIDE])),
-        "upper_lip_thickness": float(y[fi.UPPER_LIP_TOP] - y[fi.UPPER_LIP_BOTTOM]),
-        "lower_lip_thickness": float(y[fi.LOWER_LIP_TOP] - y[fi.LOWER_LIP_BOTTOM]),
-        "mouth_x": float(mouth_centre[0]) - midline_x,
-        "jaw_x": float(local[fi.CHIN, 0]) - midline_x,
-        "jaw_z": float(local[fi.CHIN, 2] - nose_base[2]),
-        "lip_forward": float(np.mean(local[[fi.UPPER_LIP_TOP, fi.LOWER_LIP_BOTTOM], 2]) - nose_base[2]),
-        "nose_height": eye_line_y - float(nose_base[1]),
-        "cheek_width": float(np.linalg.norm(local[fi.RIGHT_CHEEK_LOW] - local[fi.LEFT_CHEEK_LOW])),
-        "cheek_r": float(y[fi.RIGHT_CHEEK] - corners_y),
-        "cheek_l": float(y[fi.LEFT_CHEEK] - corners_y),
-        "nose_ala_r": float(y[fi.NOSE_RIGHT_ALA] - nose_base[1]),
-        "nose_ala_l": float(y[fi.NOSE_LEFT_ALA] - nose_base[1]),
-    }
-    out = np.array([values[name] for name in FEATURE_NAMES], dtype=float)
+    local = np.asarray(local, dtype=float)
+    table = _WITH_IRIS if local.shape[0] >= fi.NUM_LANDMARKS else _MESH_ONLY
+    gathered = local[table.points, table.axes]
+    values = table.matrix @ gathered
+    if not np.isfinite(values).all():
+        # A non-finite coordinate must spoil only the features that use it, as when each
+        # feature was computed on its own; in the product its zero coefficients spread NaN.
+        values = np.where(table.uses, table.matrix * gathered, 0.0).sum(axis=1)
+    out = values[:NUM_FEATURES]
+    gaps = np.maximum(values[NUM_FEATURES: NUM_FEATURES + 2 * _LID_GAPS_PER_EYE].reshape(2, -1), 0.0)
+    spans = values[NUM_FEATURES + 2 * _LID_GAPS_PER_EYE:].reshape(-1, 3)
+    lengths = np.sqrt(np.add.reduce(spans * spans, axis=1))
+    out[_EYE_OPEN] = gaps.mean(axis=1)
+    out[_EYE_FEATURES] /= np.maximum(lengths[:2], _EPS)[_EYE_OF_FEATURE]
+    out[_SPAN_FEATURES] = lengths[2:]
+    out[_NON_NEGATIVE] = np.maximum(out[_NON_NEGATIVE], 0.0)
     return np.where(np.isfinite(out), out, 0.0)
