@@ -41,7 +41,10 @@ _ADAPTIVE_PRIOR = np.array(list(_ADAPTIVE_RANGE.values()))
 
 class RunningCalibration:
     """Running neutral (median) and range scale per feature. ``update`` takes one feature
-    vector per frame; ``neutral`` / ``range_scale`` are what the blendshapes should use now."""
+    vector per frame; ``neutral`` / ``range_scale`` are what the blendshapes should use now.
+
+    Both are worked out in ``update`` and kept (read-only): the neutral only moves when a
+    sample is taken, and the solver reads both every frame."""
 
     def __init__(self, base_neutral: np.ndarray, *, history: int = 120, sample_every: int = 15,
                  warmup: int = 20, min_range_scale: float = 0.6, range_decay: float = 0.01):
@@ -54,6 +57,8 @@ class RunningCalibration:
         self._frames = 0
         self._median = self._base.copy()
         self._peak = _ADAPTIVE_PRIOR.copy()
+        self._neutral = self._blend_neutral()
+        self._range_scale = self._blend_range_scale()
 
     @property
     def samples(self) -> int:
@@ -64,28 +69,39 @@ class RunningCalibration:
 
     def update(self, features: np.ndarray) -> None:
         features = np.asarray(features, dtype=float)
-        if features.shape != (NUM_FEATURES,) or not np.all(np.isfinite(features)):
+        if features.shape != (NUM_FEATURES,) or not np.isfinite(features).all():
             return
         if self._frames % self._sample_every == 0:
             self._samples.append(features.copy())
             self._median = np.median(np.stack(tuple(self._samples)), axis=0)
+            self._neutral = self._blend_neutral()
         self._frames += 1
-        excursion = np.abs(features[_ADAPTIVE_INDEX] - self.neutral[_ADAPTIVE_INDEX])
+        excursion = np.abs(features[_ADAPTIVE_INDEX] - self._neutral[_ADAPTIVE_INDEX])
         # The peak starts at the prior range and is forgotten slowly, so a few seconds of
         # small movement shrink the range only a little.
         self._peak = np.maximum(excursion, self._peak * (1.0 - self._range_decay))
+        self._range_scale = self._blend_range_scale()
+
+    def _blend_neutral(self) -> np.ndarray:
+        neutral = self._base + self._confidence() * (self._median - self._base)
+        neutral.setflags(write=False)
+        return neutral
+
+    def _blend_range_scale(self) -> np.ndarray:
+        scale = np.ones(NUM_FEATURES)
+        adapted = np.clip(self._peak / _ADAPTIVE_PRIOR, self._min_range_scale, 1.0)
+        scale[_ADAPTIVE_INDEX] = 1.0 + self._confidence() * (adapted - 1.0)
+        scale.setflags(write=False)
+        return scale
 
     @property
     def neutral(self) -> np.ndarray:
-        return self._base + self._confidence() * (self._median - self._base)
+        return self._neutral
 
     @property
     def range_scale(self) -> np.ndarray:
         """Per-feature multiplier (FEATURE_NAMES order) for the prior ranges."""
-        scale = np.ones(NUM_FEATURES)
-        adapted = np.clip(self._peak / _ADAPTIVE_PRIOR, self._min_range_scale, 1.0)
-        scale[_ADAPTIVE_INDEX] = 1.0 + self._confidence() * (adapted - 1.0)
-        return scale
+        return self._range_scale
 
 
 def feature_vector(values: dict[str, float], fallback: np.ndarray | None = None) -> np.ndarray:
