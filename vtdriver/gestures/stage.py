@@ -16,7 +16,7 @@ import numpy as np
 from vtdriver.frame import GestureEvent, Landmarks
 from vtdriver.gestures.actions import GestureActions
 from vtdriver.gestures.events import GestureDebouncer
-from vtdriver.gestures.features import hand_features
+from vtdriver.gestures.features import HandFeatures, hands_features
 from vtdriver.gestures.motion import HandMotion
 from vtdriver.gestures.patterns import GestureSet
 from vtdriver.gestures.settings import GestureSettings, HandsSettings
@@ -78,13 +78,12 @@ class HandsStage:
         if hands is None:
             hands = hand_frames(lm)
         result = HandsResult()
+        features_of = _features(hands)
         observed: dict[str, str | None] = {}
         seen: dict[str, tuple] = {}  # side -> (states, features, clear view) of a recognised hand
         fingered: list[str] = []  # tracked hands with a Hand frame: their fingers are solved
         for side in SIDES:
-            frame = hands[side]
-            points = None if frame is None else frame.points
-            features = None if points is None else hand_features(points)
+            features = features_of[side]
             tracked = features is not None
             result.tracked[side] = tracked
             result.speed[side], result.can_enter[side] = None, False
@@ -93,9 +92,10 @@ class HandsStage:
                 self._motion[side].reset()
                 observed[side] = None
                 continue
+            frame = hands[side]
             if self.settings.fingers and frame.world is not None:
                 fingered.append(side)
-            result.speed[side] = self._motion[side].update(points, lm.t)
+            result.speed[side] = self._motion[side].update(frame.points, lm.t)
             if not self.gesture_settings.enabled:
                 observed[side] = None
                 continue
@@ -158,3 +158,12 @@ class HandsStage:
             return None
         parts = {"left": pattern.left, "right": pattern.right}
         return any(self._contradicts(parts[side], seen.get(side)) is not False for side in SIDES)
+
+
+def _features(hands: dict[str, HandFrame | None]) -> dict[str, HandFeatures | None]:
+    """Each side's gesture features (None: no usable hand), both hands in one stacked pass."""
+    present = [side for side in SIDES if hands[side] is not None and hands[side].points.shape == (21, 3)]
+    found = hands_features(np.stack([hands[side].points for side in present])) if present else []
+    features = dict.fromkeys(SIDES)
+    features.update(zip(present, found))
+    return features
