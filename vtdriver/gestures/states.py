@@ -7,7 +7,7 @@ hovering on a boundary does not flicker between two states.
 """
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Sequence
 
 from vtdriver.gestures.features import HandFeatures
 
@@ -16,21 +16,26 @@ STATES = (EXTENDED, HALF, CURLED)  # index = how closed the finger is
 
 
 def levels_with_hysteresis(
-    values: np.ndarray, boundaries: np.ndarray, margins: np.ndarray, previous: np.ndarray | None
-) -> np.ndarray:
+    values: Sequence[float],
+    boundaries: Sequence[Sequence[float]],
+    margins: Sequence[float],
+    previous: Sequence[int] | None,
+) -> tuple[int, ...]:
     """State levels (0 = extended, 1 = half, 2 = curled) of each value.
 
     ``values`` (F,), ``boundaries`` (F, 2) ascending, ``margins`` (F,). With no previous state
     the plain boundaries decide; otherwise every boundary is pushed away from the previous
-    state by the margin, so changing state takes a clear move."""
-    values = np.asarray(values, dtype=float)[:, None]
-    boundaries = np.asarray(boundaries, dtype=float)
+    state by the margin, so changing state takes a clear move.
+
+    Plain floats: five fingers and two boundaries are ten comparisons, which numpy would
+    spend a dozen calls on."""
     if previous is None:
-        return np.sum(values > boundaries, axis=1)
-    boundary_index = np.arange(boundaries.shape[1])[None, :]
-    below_boundary = np.asarray(previous)[:, None] <= boundary_index
-    shifted = boundaries + np.where(below_boundary, 1.0, -1.0) * np.asarray(margins, dtype=float)[:, None]
-    return np.sum(values > shifted, axis=1)
+        return tuple(sum(value > b for b in bounds) for value, bounds in zip(values, boundaries))
+    return tuple(
+        # Boundary j lies above the previous state when the previous level is j or lower.
+        sum(value > b + (1.0 if level <= j else -1.0) * margin for j, b in enumerate(bounds))
+        for value, bounds, margin, level in zip(values, boundaries, margins, previous)
+    )
 
 
 class FingerStateTracker:
@@ -38,18 +43,17 @@ class FingerStateTracker:
     hysteresis. ``reset`` when the hand is lost so a returning hand starts fresh."""
 
     def __init__(self, settings):
-        self._boundaries = np.array(
-            [[-settings.thumb_extended_above, -settings.thumb_curled_below]]
-            + [[settings.finger_extended_below_deg, settings.finger_curled_above_deg]] * 4
-        )
-        self._margins = np.array([settings.thumb_hysteresis] + [settings.finger_hysteresis_deg] * 4)
-        self._levels: np.ndarray | None = None
+        thumb = (-float(settings.thumb_extended_above), -float(settings.thumb_curled_below))
+        finger = (float(settings.finger_extended_below_deg), float(settings.finger_curled_above_deg))
+        self._boundaries = (thumb,) + (finger,) * 4
+        self._margins = (float(settings.thumb_hysteresis),) + (float(settings.finger_hysteresis_deg),) * 4
+        self._levels: tuple[int, ...] | None = None
 
     def reset(self) -> None:
         self._levels = None
 
     def update(self, features: HandFeatures) -> tuple[str, ...]:
-        values = np.concatenate(([-features.thumb_out], features.curl))
+        values = [-features.thumb_out, *features.curl.tolist()]
         self._levels = levels_with_hysteresis(values, self._boundaries, self._margins, self._levels)
         return tuple(STATES[level] for level in self._levels)
 
