@@ -9,13 +9,16 @@ far the streamer sits from the camera.
 """
 from __future__ import annotations
 
+import math
 from collections import deque
 
 import numpy as np
 
 from vtdriver.gestures.features import INDEX_MCP, LITTLE_MCP, MIDDLE_MCP, WRIST
+from vtdriver.solvers import vec3
 
-_PALM_POINTS = np.array([0, 5, 9, 13, 17])
+# Wrist, index, middle, ring and little knuckles: the palm centre's points.
+_PALM_POINTS = np.array([WRIST, INDEX_MCP, MIDDLE_MCP, 13, LITTLE_MCP])
 # Palm length (wrist to middle knuckle) over knuckle breadth (index to little knuckle) of the
 # golden MediaPipe hands (thumb_up, fist, victory, pointing_up: 1.21-1.30). When the palm
 # points at the camera its length is foreshortened but its breadth is not, so the larger of the
@@ -27,16 +30,31 @@ _SLACK_S = 1e-6
 
 def palm_length(points_unity: np.ndarray) -> float:
     """A rotation-robust palm length of 21 hand landmarks (Unity axes), 0 when degenerate."""
-    points = np.asarray(points_unity, dtype=float)
-    length = np.linalg.norm(points[MIDDLE_MCP] - points[WRIST])
-    breadth = np.linalg.norm(points[INDEX_MCP] - points[LITTLE_MCP])
-    value = float(max(length, _LENGTH_PER_BREADTH * breadth))
-    return value if np.isfinite(value) else 0.0
+    return _palm_length(np.asarray(points_unity, dtype=float)[_PALM_POINTS].tolist())
 
 
 def palm_centre(points_unity: np.ndarray) -> np.ndarray:
     """Image-plane (x, y) centre of the wrist and the four knuckles."""
-    return np.asarray(points_unity, dtype=float)[_PALM_POINTS, :2].mean(axis=0)
+    return np.array(_palm_centre(np.asarray(points_unity, dtype=float)[_PALM_POINTS].tolist()))
+
+
+# The palm's five points arrive as Python lists (one numpy call per hand per frame) and the
+# rest is float arithmetic, in the order numpy's mean and norm use: per frame, numpy's call cost
+# on five points would be all of the work.
+def _palm_length(palm: list[list[float]]) -> float:
+    wrist, index, middle, _, little = palm
+    length = vec3.length(vec3.sub(middle, wrist))
+    breadth = vec3.length(vec3.sub(index, little))
+    value = max(length, _LENGTH_PER_BREADTH * breadth)
+    return value if math.isfinite(value) else 0.0
+
+
+def _palm_centre(palm: list[list[float]]) -> tuple[float, float]:
+    x = y = 0.0
+    for point in palm:
+        x += point[0]
+        y += point[1]
+    return (x / len(palm), y / len(palm))
 
 
 class HandMotion:
@@ -45,7 +63,7 @@ class HandMotion:
 
     def __init__(self, window_s: float):
         self._window_s = float(window_s)
-        self._samples: deque[tuple[float, np.ndarray]] = deque()
+        self._samples: deque[tuple[float, tuple[float, float]]] = deque()
 
     def reset(self) -> None:
         self._samples.clear()
@@ -53,9 +71,10 @@ class HandMotion:
     def update(self, points_unity: np.ndarray, t: float) -> float | None:
         """This frame's speed in palm lengths per second, or None while there is no earlier
         frame to compare with (or the palm is degenerate)."""
-        centre = palm_centre(points_unity)
-        scale = palm_length(points_unity)
-        if not np.all(np.isfinite(centre)):
+        palm = np.asarray(points_unity, dtype=float)[_PALM_POINTS].tolist()
+        centre = _palm_centre(palm)
+        scale = _palm_length(palm)
+        if not (math.isfinite(centre[0]) and math.isfinite(centre[1])):
             self.reset()
             return None
         # The reference is the oldest sample inside the window, or, when frames are sparser
@@ -69,4 +88,5 @@ class HandMotion:
         elapsed = t - reference[0]
         if elapsed <= 0:
             return None
-        return float(np.linalg.norm(centre - reference[1]) / elapsed / scale)
+        (x, y), (x0, y0) = centre, reference[1]
+        return math.sqrt((x - x0) * (x - x0) + (y - y0) * (y - y0)) / elapsed / scale
