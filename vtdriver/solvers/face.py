@@ -13,14 +13,22 @@ import numpy as np
 
 from vtdriver.frame import Landmarks
 from vtdriver.settings import setting
-from vtdriver.smoothing import SavitzkyGolayStream, SmoothingSettings
+from vtdriver.smoothing import SmoothingSettings
 from vtdriver.solvers import face_priors as pr
-from vtdriver.solvers.face_blendshapes import ARKIT_NAMES, FeatureRanges, arkit_weights, look_weights
+from vtdriver.solvers.face_blendshapes import (
+    ARKIT_NAMES,
+    LOOK_NAMES,
+    WEIGHT_NAMES,
+    BlendshapeModel,
+    FeatureRanges,
+    look_values,
+)
 from vtdriver.solvers.face_calibration import RunningCalibration
 from vtdriver.solvers.face_features import compute_features
 from vtdriver.solvers.face_gaze import GazeTracker, eye_rotation, eye_visibility
 from vtdriver.solvers.face_geometry import head_pose
 from vtdriver.solvers.face_profile import CalibrationProfile
+from vtdriver.solvers.face_smoothing import GroupedWeightSmoother
 from vtdriver.solvers.face_vrm import VRM_NAMES, vrm_presets
 
 # Smoothing groups: which ARKit weights each group's filter carries.
@@ -40,6 +48,12 @@ def _group_of(name: str) -> str:
 
 
 _GROUP_NAMES = {g: tuple(n for n in ARKIT_NAMES if _group_of(n) == g) for g in SMOOTHING_GROUPS}
+# The solver keeps all 52 ARKit weights as one array in this order: the blendshape model's,
+# then the eyeLook group from the held gaze. Its output dict lists them in the same order.
+_TRACKED_NAMES = WEIGHT_NAMES + LOOK_NAMES
+_SLOT = {name: i for i, name in enumerate(_TRACKED_NAMES)}
+_LOOK_SLOTS = slice(len(WEIGHT_NAMES), len(_TRACKED_NAMES))
+_BLINK_RIGHT, _BLINK_LEFT = _SLOT["eyeBlinkRight"], _SLOT["eyeBlinkLeft"]
 
 
 @dataclass(frozen=True)
@@ -107,19 +121,20 @@ class FaceSolver:
         self._calibration = RunningCalibration(base) if auto else None
         self._base_neutral = base
         self._gaze = GazeTracker(self._settings.gaze_closed_threshold)
+        self._model = BlendshapeModel(self._ranges)
         windows = dict(self._settings.smoothing_window)
-        self._filters = {
-            group: SavitzkyGolayStream(_smoothing_settings(windows.get(group, 1), self._settings.smoothing_polyorder))
+        group_settings = {
+            group: _smoothing_settings(windows.get(group, 1), self._settings.smoothing_polyorder)
             for group in SMOOTHING_GROUPS
         }
+        self._smoother = GroupedWeightSmoother([group_settings[_group_of(name)] for name in _TRACKED_NAMES])
 
     @property
     def settings(self) -> FaceSettings:
         return self._settings
 
     def reset(self) -> None:
-        for f in self._filters.values():
-            f.reset()
+        self._smoother.reset()
 
     def solve(self, lm: Landmarks) -> FaceResult:
         pose = head_pose(lm.face, lm.image_size) if lm.face is not None else None
@@ -132,33 +147,31 @@ class FaceSolver:
             neutral, scale = self._calibration.neutral, self._calibration.range_scale
         else:
             neutral, scale = self._base_neutral, None
-        weights = arkit_weights(features, neutral, self._ranges, scale)
+        weights = np.empty(len(_TRACKED_NAMES))
+        weights[: len(WEIGHT_NAMES)] = self._model.weights(features, neutral, scale)
 
         vis_r, vis_l = eye_visibility(pose.rotation)
+        blinks = float(weights[_BLINK_RIGHT]), float(weights[_BLINK_LEFT])
         if self._settings.link_eyes:
-            weights["eyeBlinkRight"], weights["eyeBlinkLeft"] = link_blinks(
-                weights["eyeBlinkRight"], weights["eyeBlinkLeft"], vis_r, vis_l, self._settings)
-        gaze_x, gaze_y = self._gaze.update(features, neutral, (weights["eyeBlinkRight"], weights["eyeBlinkLeft"]), (vis_r, vis_l))
-        weights.update(look_weights(gaze_x, gaze_y))
+            blinks = link_blinks(*blinks, vis_r, vis_l, self._settings)
+            weights[_BLINK_RIGHT], weights[_BLINK_LEFT] = blinks
+        gaze_x, gaze_y = self._gaze.update(features, neutral, blinks, (vis_r, vis_l))
+        weights[_LOOK_SLOTS] = look_values(gaze_x, gaze_y)
 
-        weights = self._smooth(weights, lm.t)
-        blendshapes = dict(weights)
-        blendshapes.update(vrm_presets(weights, self._settings.emotions))
+        blendshapes = dict(zip(_TRACKED_NAMES, self._smooth(weights, lm.t).tolist()))
+        blendshapes.update(vrm_presets(blendshapes, self._settings.emotions))
         eye = eye_rotation(gaze_x, gaze_y, self._settings.eye_max_yaw_deg, self._settings.eye_max_pitch_deg)
         return FaceResult(
             blendshapes=blendshapes,
             head_world=pose.quaternion,
-            eye_bones={"LeftEye": eye.copy(), "RightEye": eye.copy()},
+            eye_bones={"LeftEye": eye, "RightEye": eye.copy()},
             tracked=True,
         )
 
-    def _smooth(self, weights: dict[str, float], t: float) -> dict[str, float]:
-        out = dict(weights)
-        for group, names in _GROUP_NAMES.items():
-            smoothed = self._filters[group].update(np.array([weights[n] for n in names]), t)
-            if smoothed is None:
-                continue
-            # A polynomial fit can overshoot a step; weights stay in [0, 1].
-            smoothed = np.clip(np.nan_to_num(smoothed, nan=0.0), 0.0, 1.0)
-            out.update(zip(names, smoothed.tolist()))
-        return out
+    def _smooth(self, weights: np.ndarray, t: float) -> np.ndarray:
+        smoothed = self._smoother.update(weights, t)
+        if smoothed is None:
+            return weights
+        # A polynomial fit can overshoot a step; weights stay in [0, 1]. (fmax/fmin rather
+        # than np.clip: a NaN becomes 0 and an infinity the bound, as nan_to_num then clip.)
+        return np.fmin(np.fmax(smoothed, 0.0), 1.0)

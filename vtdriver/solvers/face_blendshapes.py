@@ -19,6 +19,7 @@ Honesty about what the mesh supports:
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,7 +55,7 @@ class FeatureRanges:
 
 def _clip(x: float) -> float:
     x = float(x)
-    return min(max(0.0, x), 1.0) if np.isfinite(x) else 0.0
+    return min(max(0.0, x), 1.0) if math.isfinite(x) else 0.0
 
 
 def blink_weight(upper: float, neutral_upper: float, lower: float, closed_upper: float | None) -> float:
@@ -67,95 +68,157 @@ def blink_weight(upper: float, neutral_upper: float, lower: float, closed_upper:
     return _clip((closed_fraction - pr.BLINK_DEADZONE) / (1.0 - pr.BLINK_DEADZONE))
 
 
+_IRIS_INDEX = np.array([[FEATURE_INDEX["iris_x_r"], FEATURE_INDEX["iris_y_r"]],
+                        [FEATURE_INDEX["iris_x_l"], FEATURE_INDEX["iris_y_l"]]])
+
+
 def eye_offsets(features: np.ndarray, neutral: np.ndarray) -> np.ndarray:
     """Each iris's offset from its neutral position, rows (right eye, left eye), columns
     (towards the subject's right, up), in iris-offset units (/ eye width)."""
-    i = FEATURE_INDEX
-    names = (("iris_x_r", "iris_y_r"), ("iris_x_l", "iris_y_l"))
-    idx = np.array([[i[a], i[b]] for a, b in names])
-    return np.asarray(features, dtype=float)[idx] - np.asarray(neutral, dtype=float)[idx]
+    return np.asarray(features, dtype=float)[_IRIS_INDEX] - np.asarray(neutral, dtype=float)[_IRIS_INDEX]
 
 
-def look_weights(gaze_x: float, gaze_y: float) -> dict[str, float]:
-    """eyeLook* from a common gaze. Looking towards the subject's right turns the right eye
-    outwards and the left eye inwards."""
+LOOK_NAMES: tuple[str, ...] = (
+    "eyeLookOutRight", "eyeLookInLeft", "eyeLookInRight", "eyeLookOutLeft",
+    "eyeLookUpLeft", "eyeLookUpRight", "eyeLookDownLeft", "eyeLookDownRight",
+)
+
+
+def look_values(gaze_x: float, gaze_y: float) -> list[float]:
+    """eyeLook* from a common gaze, in ``LOOK_NAMES`` order. Looking towards the subject's
+    right turns the right eye outwards and the left eye inwards."""
     right = _clip(gaze_x / pr.GAZE_X_RANGE)
     left = _clip(-gaze_x / pr.GAZE_X_RANGE)
     up = _clip(gaze_y / pr.GAZE_Y_RANGE)
     down = _clip(-gaze_y / pr.GAZE_Y_RANGE)
-    return {
-        "eyeLookOutRight": right, "eyeLookInLeft": right,
-        "eyeLookInRight": left, "eyeLookOutLeft": left,
-        "eyeLookUpLeft": up, "eyeLookUpRight": up,
-        "eyeLookDownLeft": down, "eyeLookDownRight": down,
-    }
+    return [right, right, left, left, up, up, down, down]
+
+
+def look_weights(gaze_x: float, gaze_y: float) -> dict[str, float]:
+    """``look_values`` by name."""
+    return dict(zip(LOOK_NAMES, look_values(gaze_x, gaze_y)))
+
+
+# The order ``arkit_weights`` lists its weights in (the eyeLook group, from the solver's held
+# gaze, follows it in the solver's output).
+WEIGHT_NAMES: tuple[str, ...] = (
+    *(f"{shape}{side}" for side in ("Right", "Left")
+      for shape in ("eyeBlink", "eyeWide", "eyeSquint", "browDown", "browOuterUp")),
+    "browInnerUp", "jawOpen", "mouthClose", "jawRight", "jawLeft", "jawForward", "mouthRight",
+    "mouthLeft", "mouthPucker", "mouthFunnel", "mouthRollUpper", "mouthRollLower",
+    "mouthShrugUpper", "mouthShrugLower",
+    *(f"{shape}{side}" for side in ("Right", "Left")
+      for shape in ("mouthSmile", "mouthFrown", "mouthStretch", "mouthDimple", "mouthPress",
+                    "mouthLowerDown", "mouthUpperUp", "cheekSquint", "noseSneer")),
+    "cheekPuff", "tongueOut",
+)
+
+
+def _linear_terms(jaw_range: float, lip_range: float) -> dict[str, dict[str, float]]:
+    """Every quantity that is a fixed linear mix of the deviations (feature - neutral) /
+    range scale: {quantity: {feature: coefficient}}. Quantities named like a blendshape are
+    that blendshape before clipping; the others feed the composite shapes."""
+    terms: dict[str, dict[str, float]] = {}
+    for side, s in (("Right", "r"), ("Left", "l")):
+        terms[f"eyeWide{side}"] = {f"upper_lid_{s}": 1.0 / pr.LID_WIDE_RANGE}
+        terms[f"eyeSquint{side}"] = {f"lower_lid_{s}": 1.0 / pr.SQUINT_RANGE}
+        terms[f"browDown{side}"] = {f"brow_inner_{s}": -0.5 / pr.BROW_DOWN_RANGE,
+                                    f"brow_outer_{s}": -0.5 / pr.BROW_DOWN_RANGE}
+        terms[f"browOuterUp{side}"] = {f"brow_outer_{s}": 1.0 / pr.BROW_UP_RANGE}
+        # A smile both widens the mouth and lifts its corners; either alone reads partly.
+        terms[f"mouthSmile{side}"] = {f"corner_out_{s}": 0.7 / pr.CORNER_WIDEN_RANGE,
+                                      f"corner_lift_{s}": 0.6 / pr.CORNER_LIFT_RANGE}
+        terms[f"widen_{s}"] = {f"corner_out_{s}": 1.0 / pr.CORNER_WIDEN_RANGE}
+        terms[f"lift_{s}"] = {f"corner_lift_{s}": 1.0 / pr.CORNER_LIFT_RANGE}
+        terms[f"side_gap_{s}"] = {f"lip_gap_{s}": 1.0 / (0.5 * lip_range)}
+        terms[f"lip_raise_{s}"] = {f"upper_lip_{s}": -1.0 / pr.UPPER_LIP_RAISE_RANGE}
+        terms[f"sneer_{s}"] = {f"nose_ala_{s}": 1.0 / pr.SNEER_RANGE}
+    terms["browInnerUp"] = {"brow_inner_r": 0.5 / pr.BROW_UP_RANGE, "brow_inner_l": 0.5 / pr.BROW_UP_RANGE}
+    terms["jawOpen"] = {"jaw_drop": 1.0 / jaw_range}
+    terms["lip_open"] = {"lip_gap": 1.0 / lip_range}
+    terms["jawRight"] = {"jaw_x": 1.0 / pr.JAW_SHIFT_RANGE}
+    terms["jawLeft"] = {"jaw_x": -1.0 / pr.JAW_SHIFT_RANGE}
+    terms["jawForward"] = {"jaw_z": 1.0 / pr.JAW_FORWARD_RANGE}
+    terms["mouthRight"] = {"mouth_x": 1.0 / pr.MOUTH_SHIFT_RANGE}
+    terms["mouthLeft"] = {"mouth_x": -1.0 / pr.MOUTH_SHIFT_RANGE}
+    terms["narrow"] = {"mouth_width": -1.0 / pr.MOUTH_NARROW_RANGE}
+    terms["mouthRollUpper"] = {"upper_lip_thickness": -1.0 / pr.LIP_ROLL_RANGE}
+    terms["mouthRollLower"] = {"lower_lip_thickness": -1.0 / pr.LIP_ROLL_RANGE}
+    terms["mouthShrugUpper"] = {"upper_lip_thickness": 1.0 / pr.LIP_SHRUG_RANGE}
+    terms["mouthShrugLower"] = {"lower_lip_thickness": 1.0 / pr.LIP_SHRUG_RANGE}
+    terms["press"] = {"upper_lip_thickness": -1.0 / pr.LIP_PRESS_RANGE, "lower_lip_thickness": -1.0 / pr.LIP_PRESS_RANGE}
+    terms["puff"] = {"cheek_width": 1.0 / pr.CHEEK_PUFF_RANGE}
+    return terms
+
+
+class BlendshapeModel:
+    """ARKit weights for one set of ``FeatureRanges``: one matrix product gives every linear
+    quantity, one vectorised clip bounds them, and only the dozen composite shapes (products
+    and differences of clipped quantities) are plain float arithmetic. That replaced ~50
+    Python expressions each wrapped in a numpy-aware clip per frame."""
+
+    def __init__(self, ranges: FeatureRanges = FeatureRanges()):
+        self._ranges = ranges
+        jaw_range = ranges.jaw if ranges.jaw and ranges.jaw > 1e-3 else pr.JAW_RANGE
+        lip_range = ranges.lip_gap if ranges.lip_gap and ranges.lip_gap > 1e-3 else pr.LIP_GAP_RANGE
+        terms = _linear_terms(jaw_range, lip_range)
+        self._row = {name: i for i, name in enumerate(terms)}
+        self._matrix = np.zeros((len(terms), len(FEATURE_INDEX)))
+        for name, mix in terms.items():
+            for feature, coefficient in mix.items():
+                self._matrix[self._row[name], FEATURE_INDEX[feature]] = coefficient
+        self._uses = self._matrix != 0.0
+        i = FEATURE_INDEX
+        self._lids = [(i["upper_lid_r"], i["lower_lid_r"], ranges.closed_upper_lid_r),
+                      (i["upper_lid_l"], i["lower_lid_l"], ranges.closed_upper_lid_l)]
+
+    def weights(self, features: np.ndarray, neutral: np.ndarray, range_scale: np.ndarray | None = None) -> np.ndarray:
+        """The ``WEIGHT_NAMES`` weights (all ARKit shapes but eyeLook*) as one array.
+        ``range_scale`` (per feature, from auto-calibration) shrinks the travel needed for a
+        full weight."""
+        features = np.asarray(features, dtype=float)
+        neutral = np.asarray(neutral, dtype=float)
+        deviation = features - neutral
+        if range_scale is not None:
+            deviation = deviation / np.maximum(np.asarray(range_scale, dtype=float), 1e-3)
+        raw = self._matrix @ deviation
+        if not np.isfinite(raw).all():
+            # A non-finite feature must spoil only the quantities that use it, as when each
+            # was computed on its own; in the product its zero coefficients spread NaN.
+            raw = np.where(self._uses, self._matrix * deviation, 0.0).sum(axis=1)
+        # 0.0 first, so a -0.0 clips to +0.0 exactly as the scalar clip does.
+        clipped = np.where(np.isfinite(raw), np.minimum(np.maximum(0.0, raw), 1.0), 0.0)
+        raw_of = dict(zip(self._row, raw.tolist()))
+        w = dict(zip(self._row, clipped.tolist()))
+        for (upper, lower, closed), s in zip(self._lids, ("Right", "Left")):
+            w[f"eyeBlink{s}"] = blink_weight(float(features[upper]), float(neutral[upper]), float(features[lower]), closed)
+        jaw_open, lip_open, narrow = w["jawOpen"], w["lip_open"], w["narrow"]
+        w["mouthClose"] = _clip(jaw_open - lip_open)
+        w["mouthPucker"] = _clip(narrow * (1.0 - 2.0 * lip_open))
+        w["mouthFunnel"] = _clip(narrow * 2.0 * lip_open)
+        press = w["press"] * (1.0 - lip_open)
+        for side, s in (("Right", "r"), ("Left", "l")):
+            widen, lift, smile = raw_of[f"widen_{s}"], raw_of[f"lift_{s}"], w[f"mouthSmile{side}"]
+            w[f"mouthFrown{side}"] = _clip(-lift - 0.5 * max(widen, 0.0))
+            stretch = _clip(-lift) * w[f"widen_{s}"]
+            w[f"mouthStretch{side}"] = stretch
+            w[f"mouthDimple{side}"] = 0.5 * stretch
+            w[f"mouthPress{side}"] = press
+            opened = w[f"side_gap_{s}"] - jaw_open
+            w[f"mouthLowerDown{side}"] = _clip(opened)
+            w[f"mouthUpperUp{side}"] = _clip(max(opened, raw_of[f"lip_raise_{s}"]))
+            w[f"cheekSquint{side}"] = _clip(w[f"eyeSquint{side}"] * smile * 0.5)
+            w[f"noseSneer{side}"] = _clip(raw_of[f"sneer_{s}"] - 0.5 * smile)
+        smile_mean = 0.5 * (w["mouthSmileRight"] + w["mouthSmileLeft"])
+        w["cheekPuff"] = _clip((raw_of["puff"] - 1.2 * smile_mean) * (1.0 - lip_open))
+        w["tongueOut"] = 0.0
+        return np.array([w[name] for name in WEIGHT_NAMES])
 
 
 def arkit_weights(features: np.ndarray, neutral: np.ndarray, ranges: FeatureRanges = FeatureRanges(),
                   range_scale: np.ndarray | None = None) -> dict[str, float]:
     """All 52 ARKit weights except the eyeLook group (the solver adds those from its held
     gaze). Keys are ARKit camelCase; "Left" = the subject's left. ``range_scale`` (per
-    feature, from auto-calibration) shrinks the travel needed for a full weight."""
-    i = FEATURE_INDEX
-    scale = np.ones(len(features)) if range_scale is None else np.maximum(np.asarray(range_scale, dtype=float), 1e-3)
-
-    def dev(name: str) -> float:
-        return float(features[i[name]] - neutral[i[name]]) / float(scale[i[name]])
-
-    def value(name: str) -> float:
-        return float(features[i[name]])
-
-    out: dict[str, float] = {}
-    for side, s in (("Right", "r"), ("Left", "l")):
-        closed = ranges.closed_upper_lid_r if s == "r" else ranges.closed_upper_lid_l
-        out[f"eyeBlink{side}"] = blink_weight(value(f"upper_lid_{s}"), neutral[i[f"upper_lid_{s}"]], value(f"lower_lid_{s}"), closed)
-        out[f"eyeWide{side}"] = _clip(dev(f"upper_lid_{s}") / pr.LID_WIDE_RANGE)
-        out[f"eyeSquint{side}"] = _clip(dev(f"lower_lid_{s}") / pr.SQUINT_RANGE)
-        brow_drop = -0.5 * (dev(f"brow_inner_{s}") + dev(f"brow_outer_{s}"))
-        out[f"browDown{side}"] = _clip(brow_drop / pr.BROW_DOWN_RANGE)
-        out[f"browOuterUp{side}"] = _clip(dev(f"brow_outer_{s}") / pr.BROW_UP_RANGE)
-    out["browInnerUp"] = _clip(0.5 * (dev("brow_inner_r") + dev("brow_inner_l")) / pr.BROW_UP_RANGE)
-
-    jaw_range = ranges.jaw if ranges.jaw and ranges.jaw > 1e-3 else pr.JAW_RANGE
-    lip_range = ranges.lip_gap if ranges.lip_gap and ranges.lip_gap > 1e-3 else pr.LIP_GAP_RANGE
-    jaw_open = _clip(dev("jaw_drop") / jaw_range)
-    lip_open = _clip(dev("lip_gap") / lip_range)
-    out["jawOpen"] = jaw_open
-    out["mouthClose"] = _clip(jaw_open - lip_open)
-    out["jawRight"] = _clip(dev("jaw_x") / pr.JAW_SHIFT_RANGE)
-    out["jawLeft"] = _clip(-dev("jaw_x") / pr.JAW_SHIFT_RANGE)
-    out["jawForward"] = _clip(dev("jaw_z") / pr.JAW_FORWARD_RANGE)
-    out["mouthRight"] = _clip(dev("mouth_x") / pr.MOUTH_SHIFT_RANGE)
-    out["mouthLeft"] = _clip(-dev("mouth_x") / pr.MOUTH_SHIFT_RANGE)
-
-    narrow = _clip(-dev("mouth_width") / pr.MOUTH_NARROW_RANGE)
-    out["mouthPucker"] = _clip(narrow * (1.0 - 2.0 * lip_open))
-    out["mouthFunnel"] = _clip(narrow * 2.0 * lip_open)
-    out["mouthRollUpper"] = _clip(-dev("upper_lip_thickness") / pr.LIP_ROLL_RANGE)
-    out["mouthRollLower"] = _clip(-dev("lower_lip_thickness") / pr.LIP_ROLL_RANGE)
-    out["mouthShrugUpper"] = _clip(dev("upper_lip_thickness") / pr.LIP_SHRUG_RANGE)
-    out["mouthShrugLower"] = _clip(dev("lower_lip_thickness") / pr.LIP_SHRUG_RANGE)
-    press = _clip(-(dev("upper_lip_thickness") + dev("lower_lip_thickness")) / pr.LIP_PRESS_RANGE) * (1.0 - lip_open)
-
-    smiles = []
-    for side, s in (("Right", "r"), ("Left", "l")):
-        widen = dev(f"corner_out_{s}") / pr.CORNER_WIDEN_RANGE
-        lift = dev(f"corner_lift_{s}") / pr.CORNER_LIFT_RANGE
-        # A smile both widens the mouth and lifts its corners; either alone reads partly.
-        smile = _clip(0.7 * widen + 0.6 * lift)
-        smiles.append(smile)
-        out[f"mouthSmile{side}"] = smile
-        out[f"mouthFrown{side}"] = _clip(-lift - 0.5 * max(widen, 0.0))
-        stretch = _clip(-lift) * _clip(widen)
-        out[f"mouthStretch{side}"] = stretch
-        out[f"mouthDimple{side}"] = 0.5 * stretch
-        out[f"mouthPress{side}"] = press
-        side_gap = _clip(dev(f"lip_gap_{s}") / (0.5 * lip_range))
-        out[f"mouthLowerDown{side}"] = _clip(side_gap - jaw_open)
-        out[f"mouthUpperUp{side}"] = _clip(max(side_gap - jaw_open, -dev(f"upper_lip_{s}") / pr.UPPER_LIP_RAISE_RANGE))
-        out[f"cheekSquint{side}"] = _clip(out[f"eyeSquint{side}"] * smile * 0.5)
-        out[f"noseSneer{side}"] = _clip(dev(f"nose_ala_{s}") / pr.SNEER_RANGE - 0.5 * smile)
-    smile_mean = 0.5 * (smiles[0] + smiles[1])
-    out["cheekPuff"] = _clip((dev("cheek_width") / pr.CHEEK_PUFF_RANGE - 1.2 * smile_mean) * (1.0 - lip_open))
-    out["tongueOut"] = 0.0
-    return out
+    feature, from auto-calibration) shrinks the travel needed for a full weight. A solver
+    that runs every frame keeps one ``BlendshapeModel`` instead."""
+    return dict(zip(WEIGHT_NAMES, BlendshapeModel(ranges).weights(features, neutral, range_scale).tolist()))
