@@ -68,3 +68,18 @@ def test_limb_handles_straight_reversed_and_degenerate_arms():
     for q in (folded.upper, folded.lower_untwisted, folded.twist, folded.end_local):
         assert np.all(np.isfinite(q)) and abs(np.linalg.norm(q) - 1.0) < 1e-12
     assert solve_limb(shoulder, shoulder, np.array([0.6, 0, 0]), bones, flexion, identity, None) is None
+
+
+def test_spine_fit_step_matches_numpy_least_squares(rng):
+    from vtdriver.solvers import spine_fit
+
+    for _ in range(500):
+        n = int(rng.choice([2, 3]))
+        jacobian, r = rng.normal(size=(6, n)), rng.normal(size=6)
+        got = spine_fit._least_squares_step([list(c) for c in jacobian.T], list(r))
+        expected = np.linalg.lstsq(jacobian, -r, rcond=1e-9)[0]
+        assert _close(got, expected, 1e-10 * max(1.0, np.abs(expected).max()))
+    # Rank-deficient: the minimum-norm answer numpy gives, not a blow-up.
+    rank_one = np.ones((6, 3))
+    got = spine_fit._least_squares_step([list(c) for c in rank_one.T], [1.0] * 6)
+    assert _close(got, np.linalg.lstsq(rank_one, -np.ones(6), rcond=1e-9)[0], 1e-12)

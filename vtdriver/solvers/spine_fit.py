@@ -3,15 +3,18 @@ spine chain point from the hip centre to the shoulder centre, with the torso's r
 equally by Spine, Chest and UpperChest (the landmarks show no curvature in between).
 
 The chain direction is evaluated in closed form (Rodrigues' formula over the fractions of one
-rotation) and for several parameter probes at once, because the fit evaluates it a few
-hundred times per second and each numpy call on a tiny array costs about a microsecond.
+rotation). The fit runs on Python floats: it evaluates the chain ~16 times a frame on 3- and
+4-vectors, where each numpy call would cost about a microsecond of dispatch for a few flops.
 """
 from __future__ import annotations
 
+import math
+import operator
 from collections.abc import Callable
 
 import numpy as np
 
+from vtdriver import float_rotation as fr
 from vtdriver import humanoid, quat
 
 X_AXIS = np.array([1.0, 0.0, 0.0])
@@ -32,6 +35,9 @@ CHAIN_SEGMENTS = np.stack((_offset("Spine") - _HIP_CENTRE, _offset("Chest"), _of
 _SEGMENT_SUM = CHAIN_SEGMENTS.sum(axis=0)
 _FRACTIONS = np.arange(4) / 3.0
 _REST_CHAIN = quat.normalize(_SEGMENT_SUM)
+_SEGMENTS_F = tuple(tuple(segment) for segment in CHAIN_SEGMENTS.tolist())
+_SEGMENT_SUM_F = tuple(_SEGMENT_SUM.tolist())
+_FRACTIONS_F = tuple(_FRACTIONS.tolist())
 # For small tilts the chain turns by this fraction of the UpperChest's turn (each segment's
 # share of the turn, weighted by its length): with the first segment rigid on the resting hips,
 # the chest has to lean further than the torso line does.
@@ -57,104 +63,146 @@ def spine_fractions(relative: np.ndarray) -> np.ndarray:
     return np.concatenate((axis[..., None, :] * np.sin(scaled)[..., None], np.cos(scaled)[..., None]), axis=-1)
 
 
-def chain_vector(relative: np.ndarray) -> np.ndarray:
-    """(k, 3): the hip centre -> shoulder centre vector in the Hips frame, for a stack (k, 4)
-    of Hips -> UpperChest rotations; segment j turns by j/3 of the rotation, about its axis.
-
-    Rodrigues: R(n, phi) v = v cos phi + n x v sin phi + n (n . v)(1 - cos phi). Summed over the
-    segments this is three matrix products with the fixed segment table, whatever the stack."""
-    relative = quat.normalize(relative)
-    relative = np.where(relative[:, 3:] < 0, -relative, relative)
-    sine_half = quat.norm(relative[:, :3])
-    angle = 2.0 * np.arctan2(sine_half, relative[:, 3])
+def _chain_vector(relative: fr.Quat) -> fr.Vec | None:
+    """The hip centre -> shoulder centre vector in the Hips frame for a Hips -> UpperChest
+    rotation; segment j turns by j/3 of it about its axis (Rodrigues' formula:
+    R(n, phi) v = v cos phi + n x v sin phi + n (n . v)(1 - cos phi), summed over segments)."""
+    q = fr.normalized(relative)
+    if q is None:
+        return None
+    if q[3] < 0:
+        q = (-q[0], -q[1], -q[2], -q[3])
+    xyz = (q[0], q[1], q[2])
+    angle = 2.0 * math.atan2(fr.length(xyz), q[3])
     # A zero rotation has no axis; any unit axis then gives the same (unrotated) chain.
-    axis = quat.normalize(relative[:, :3])
-    phi = angle[:, None] * _FRACTIONS
-    cosine_part = np.cos(phi) @ CHAIN_SEGMENTS
-    sine_part = np.sin(phi) @ CHAIN_SEGMENTS
-    along_axis = _SEGMENT_SUM - cosine_part
-    return (
-        cosine_part
-        + quat.cross(axis, sine_part)
-        + axis * np.add.reduce(axis * along_axis, axis=-1, keepdims=True)
-    )
+    axis = fr.unit(xyz) or (1.0, 0.0, 0.0)
+    cx = cy = cz = sx = sy = sz = 0.0
+    for fraction, (vx, vy, vz) in zip(_FRACTIONS_F, _SEGMENTS_F):
+        c, s = math.cos(angle * fraction), math.sin(angle * fraction)
+        cx, cy, cz = cx + c * vx, cy + c * vy, cz + c * vz
+        sx, sy, sz = sx + s * vx, sy + s * vy, sz + s * vz
+    tx, ty, tz = _SEGMENT_SUM_F
+    along = fr.dot(axis, (tx - cx, ty - cy, tz - cz))
+    nx, ny, nz = fr.cross(axis, (sx, sy, sz))
+    return (cx + nx + along * axis[0], cy + ny + along * axis[1], cz + nz + along * axis[2])
 
 
-def gauss_newton(residuals: Callable[[np.ndarray], np.ndarray], start: np.ndarray) -> np.ndarray:
-    """Minimise |residuals(p)|^2 from p = ``start`` with finite-difference Jacobians. ``residuals``
-    takes a stack (k, n_params) and returns (k, m); the base point and its probes go in one
-    stack. Returns the converged parameters, else the best ones evaluated."""
-    params = np.asarray(start, dtype=float)
-    n_params = len(params)
-    probe_offsets = np.vstack((np.zeros(n_params), _FD_STEP * np.eye(n_params)))
-    best, best_norm = params, np.inf
+def _least_squares_step(columns: list[list[float]], r: list[float]) -> list[float] | None:
+    """The step minimising |J step + r| for J given by its 2 or 3 columns: the normal equations
+    by Cramer's rule when they are well conditioned, else numpy's minimum-norm least squares."""
+    gram = [[sum(map(operator.mul, a, b)) for b in columns] for a in columns]
+    rhs = [-sum(map(operator.mul, column, r)) for column in columns]
+    solved = _cramer(gram, rhs)
+    if solved is not None:
+        return solved
+    step = np.linalg.lstsq(np.array(columns).T, -np.array(r), rcond=1e-9)[0]
+    return step.tolist() if np.all(np.isfinite(step)) else None
+
+
+def _cramer(a: list[list[float]], b: list[float]) -> list[float] | None:
+    """Solve the 2x2 or 3x3 system a x = b; None when a is near singular: its determinant is
+    below 1e-12 of the product of its diagonal (singular values ~1e-6 apart, where the
+    normal equations lose the precision least squares keeps)."""
+    scale = math.prod(a[i][i] for i in range(len(b)))
+    if len(b) == 2:
+        det = a[0][0] * a[1][1] - a[0][1] * a[1][0]
+        if not (math.isfinite(det) and abs(det) > 1e-12 * scale):
+            return None
+        return [(b[0] * a[1][1] - a[0][1] * b[1]) / det, (a[0][0] * b[1] - b[0] * a[1][0]) / det]
+    (a00, a01, a02), (a10, a11, a12), (a20, a21, a22) = a
+    c0, c1, c2 = a11 * a22 - a12 * a21, a12 * a20 - a10 * a22, a10 * a21 - a11 * a20
+    det = a00 * c0 + a01 * c1 + a02 * c2
+    if not (math.isfinite(det) and abs(det) > 1e-12 * scale):
+        return None
+    b0, b1, b2 = b
+    return [
+        (b0 * c0 + a01 * (a12 * b2 - b1 * a22) + a02 * (b1 * a21 - a11 * b2)) / det,
+        (a00 * (b1 * a22 - a12 * b2) + b0 * c1 + a02 * (a10 * b2 - b1 * a20)) / det,
+        (a00 * (a11 * b2 - b1 * a21) + a01 * (b1 * a20 - a10 * b2) + b0 * c2) / det,
+    ]
+
+
+def gauss_newton(residuals: Callable[[list[float]], list[float] | None], start: list[float]) -> list[float]:
+    """Minimise |residuals(p)|^2 from p = ``start`` with forward-difference Jacobians. Returns
+    the converged parameters, else the best ones evaluated."""
+    params = list(start)
+    best, best_norm = params, math.inf
     for _ in range(_MAX_ITERATIONS):
-        r = residuals(params + probe_offsets)
-        norm = float(np.sqrt(np.dot(r[0], r[0])))
-        if not np.isfinite(norm):
+        r = residuals(params)
+        norm = math.sqrt(sum(x * x for x in r)) if r is not None else math.nan
+        if not math.isfinite(norm):
             break
         if norm < best_norm:
             best, best_norm = params, norm
         if norm < 1e-10:
             break
-        jacobian = (r[1:] - r[0]).T / _FD_STEP
-        step = np.linalg.lstsq(jacobian, -r[0], rcond=1e-9)[0]
-        if np.abs(step).max() < _CONVERGED_STEP:
-            return params + step
-        params = params + np.clip(step, -_MAX_STEP, _MAX_STEP)
+        columns = []
+        for j in range(len(params)):
+            probe = params[:]
+            probe[j] += _FD_STEP
+            moved = residuals(probe)
+            if moved is None:
+                return best
+            columns.append([(m - base) / _FD_STEP for m, base in zip(moved, r)])
+        step = _least_squares_step(columns, r)
+        if step is None:
+            break
+        if max(abs(x) for x in step) < _CONVERGED_STEP:
+            return [p + x for p, x in zip(params, step)]
+        params = [p + min(max(x, -_MAX_STEP), _MAX_STEP) for p, x in zip(params, step)]
     return best
 
 
-def _right_product_matrix(b: np.ndarray) -> np.ndarray:
-    """4x4 M with a * b == M @ a for quaternions a (x, y, z, w): a stack of left factors times
-    one fixed right factor becomes a single matrix product."""
-    x, y, z, w = b
-    return np.array([[w, z, -y, x], [-z, w, x, y], [y, -x, w, z], [-x, -y, -z, w]])
+def _rotation_vector_to_quat(p: list[float]) -> fr.Quat:
+    """Rotation vector (axis * angle) -> quaternion; zero maps to identity."""
+    angle = math.sqrt(p[0] * p[0] + p[1] * p[1] + p[2] * p[2])
+    half = 0.5 * angle
+    scale = math.sin(half) / angle if angle > 0.0 else 0.5
+    return (p[0] * scale, p[1] * scale, p[2] * scale, math.cos(half))
 
 
-def _rotation_vectors_to_quats(p: np.ndarray) -> np.ndarray:
-    """(k, 3) rotation vectors (axis * angle) -> (k, 4) quaternions; zero maps to identity."""
-    half = 0.5 * quat.norm(p)
-    # sin(half) / (2 half) written with sinc, which is finite (1/2) at zero.
-    scale = 0.5 * np.sinc(half / np.pi)
-    return np.concatenate((p * scale[:, None], np.cos(half)[:, None]), axis=-1)
+def _about_axis(axis: fr.Vec, angle: float) -> fr.Quat:
+    s = math.sin(0.5 * angle)
+    return (axis[0] * s, axis[1] * s, axis[2] * s, math.cos(0.5 * angle))
 
 
-def _about_fixed_axis(axis: np.ndarray, angles: np.ndarray) -> np.ndarray:
-    half = 0.5 * angles
-    return np.concatenate((np.sin(half)[:, None] * axis, np.cos(half)[:, None]), axis=-1)
+def _x_axis_of(q: fr.Quat) -> fr.Vec:
+    """Where the rotation q takes the x axis (its matrix's first column)."""
+    x, y, z, w = q
+    return (1.0 - 2.0 * (y * y + z * z), 2.0 * (x * y + z * w), 2.0 * (x * z - y * w))
 
 
-def _x_axis_of(q: np.ndarray) -> np.ndarray:
-    """(k, 3): where each rotation in (k, 4) takes the x axis (its matrix's first column)."""
-    x, y, z, w = q[:, 0], q[:, 1], q[:, 2], q[:, 3]
-    return np.stack((1.0 - 2.0 * (y * y + z * z), 2.0 * (x * y + z * w), 2.0 * (x * z - y * w)), axis=-1)
+def _as_vec(v: np.ndarray) -> fr.Vec:
+    return tuple(np.asarray(v, dtype=float).tolist())  # type: ignore[return-value]
 
 
 def fit_upper_body(chest0: np.ndarray, shoulder_line: np.ndarray, up: np.ndarray) -> np.ndarray:
     """Hips at rest: rotate the chest (3 degrees of freedom) so that the chain's direction is
     ``up`` and the shoulder line is ``shoulder_line``, in the least-squares sense (the first
     spine segment is rigid with the resting hips, so both cannot always hold exactly)."""
-    shoulder_dir = quat.normalize(shoulder_line)
-    times_chest0 = _right_product_matrix(quat.normalize(chest0)).T
+    shoulder_dir = fr.unit(_as_vec(shoulder_line)) or (1.0, 0.0, 0.0)
+    up_v = _as_vec(up)
+    chest0_q: fr.Quat = fr.normalized(tuple(np.asarray(chest0, dtype=float).tolist())) or (0.0, 0.0, 0.0, 1.0)  # type: ignore[arg-type]
 
-    def chest(p: np.ndarray) -> np.ndarray:
-        return _rotation_vectors_to_quats(p) @ times_chest0
+    def chest(p: list[float]) -> fr.Quat:
+        return fr.multiply(_rotation_vector_to_quat(p), chest0_q)
 
-    def residuals(p: np.ndarray) -> np.ndarray:
+    def residuals(p: list[float]) -> list[float] | None:
         c = chest(p)
-        spine = quat.cross(quat.normalize(chain_vector(c)), up)
-        line = quat.cross(_x_axis_of(c), shoulder_dir)
-        return np.concatenate((spine, line), axis=-1)
+        chain = _chain_vector(c)
+        direction = None if chain is None else fr.unit(chain)
+        if direction is None:
+            return None
+        return [*fr.cross(direction, up_v), *fr.cross(_x_axis_of(c), shoulder_dir)]
 
     # Start with the extra lean the resting first segment calls for (see _CHAIN_TURN_SHARE),
     # about the axis that tilts the resting chain onto ``up``: about one Gauss-Newton step
     # closer than chest0 itself.
     tilt = quat.from_two_vectors(_REST_CHAIN, up)
-    tilt_axis_sine = tilt[:3]
-    tilt_angle = 2.0 * np.arctan2(quat.norm(tilt_axis_sine), tilt[3])
-    start = quat.normalize(tilt_axis_sine, fallback=X_AXIS) * (tilt_angle * (1.0 / _CHAIN_TURN_SHARE - 1.0))
-    return quat.normalize(chest(gauss_newton(residuals, start)[None])[0])
+    tilt_angle = 2.0 * math.atan2(float(quat.norm(tilt[:3])), float(tilt[3]))
+    tilt_axis = fr.unit(_as_vec(tilt[:3])) or (1.0, 0.0, 0.0)
+    start = [x * tilt_angle * (1.0 / _CHAIN_TURN_SHARE - 1.0) for x in tilt_axis]
+    return quat.normalize(np.array(chest(gauss_newton(residuals, start))))
 
 
 def fit_full_body(hips0, chest0, hip_line, shoulder_line, up) -> tuple[np.ndarray, np.ndarray]:
@@ -162,19 +210,21 @@ def fit_full_body(hips0, chest0, hip_line, shoulder_line, up) -> tuple[np.ndarra
     exact) until the chain's hip-centre -> shoulder-centre direction is ``up``. The split of
     that tilt between pelvis and spine is not observable; Gauss-Newton's minimum-norm steps
     keep it close to the starting guess (pelvis up = torso up)."""
-    hip_axis, shoulder_axis = quat.normalize(hip_line), quat.normalize(shoulder_line)
-    times_chest0 = _right_product_matrix(quat.normalize(chest0)).T
-    times_hips0 = _right_product_matrix(quat.normalize(hips0)).T
+    hip_axis = fr.unit(_as_vec(hip_line)) or (1.0, 0.0, 0.0)
+    shoulder_axis = fr.unit(_as_vec(shoulder_line)) or (1.0, 0.0, 0.0)
+    up_v = _as_vec(up)
+    identity = (0.0, 0.0, 0.0, 1.0)
+    chest0_q = fr.normalized(tuple(np.asarray(chest0, dtype=float).tolist())) or identity  # type: ignore[arg-type]
+    hips0_q = fr.normalized(tuple(np.asarray(hips0, dtype=float).tolist())) or identity  # type: ignore[arg-type]
 
-    def rotations(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        chest = _about_fixed_axis(shoulder_axis, p[:, 0]) @ times_chest0
-        hips = _about_fixed_axis(hip_axis, p[:, 1]) @ times_hips0
-        return hips, chest
+    def rotations(p: list[float]) -> tuple[fr.Quat, fr.Quat]:
+        return fr.multiply(_about_axis(hip_axis, p[1]), hips0_q), fr.multiply(_about_axis(shoulder_axis, p[0]), chest0_q)
 
-    def residuals(p: np.ndarray) -> np.ndarray:
+    def residuals(p: list[float]) -> list[float] | None:
         hips, chest = rotations(p)
-        chain = quat.rotate(hips, chain_vector(quat.multiply(quat.conjugate(hips), chest)))
-        return quat.cross(quat.normalize(chain), up)
+        chain = _chain_vector(fr.multiply(fr.conjugate(hips), chest))
+        direction = None if chain is None else fr.unit(fr.rotate(hips, chain))
+        return None if direction is None else list(fr.cross(direction, up_v))
 
-    hips, chest = rotations(gauss_newton(residuals, np.zeros(2))[None])
-    return quat.normalize(hips[0]), quat.normalize(chest[0])
+    hips, chest = rotations(gauss_newton(residuals, [0.0, 0.0]))
+    return quat.normalize(np.array(hips)), quat.normalize(np.array(chest))
