@@ -22,12 +22,14 @@ frame (``coords.apply_mirror``).
 """
 from __future__ import annotations
 
-from dataclasses import replace
+import math
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from vtdriver import coords
 from vtdriver.frame import Landmarks
+from vtdriver.solvers import vec3
 
 POSE_LEFT_WRIST, POSE_RIGHT_WRIST = 15, 16
 POSE_LEFT_SHOULDER, POSE_RIGHT_SHOULDER = 11, 12
@@ -43,31 +45,51 @@ _VISIBLE = 0.5
 _DUPLICATE_PALMS = 0.75
 
 
-def _image_plane(points: np.ndarray) -> np.ndarray:
+@dataclass(frozen=True)
+class _Hand:
+    """One tracked hand of the raw frame, measured once for every check below (they ask for
+    its wrist up to four times a frame)."""
+
+    landmarks: np.ndarray  # as the tracker gave them; returned unchanged
+    unity: np.ndarray  # (21, 3) in Unity axes, pixels
+    wrist: vec3.Vec3
+    palm: float  # wrist to middle knuckle
+
+
+def _measure(landmarks: np.ndarray, size: tuple[int, int]) -> _Hand:
+    unity = coords.image_to_unity(landmarks, size)
+    wrist = unity[HAND_WRIST].tolist()
+    return _Hand(landmarks, unity, wrist, vec3.length(vec3.sub(unity[HAND_MIDDLE_MCP].tolist(), wrist)))
+
+
+def _other(side: str) -> str:
+    return "right" if side == "left" else "left"
+
+
+def _plane_distance(a, b) -> float:
     # MediaPipe's pose z is depth from the hip centre, a hand's z depth from its own wrist: a
     # hand wrist and a pose wrist share only x and y (a raised hand can sit 0.7 widths "behind"
     # its own pose wrist in z while exactly on it in the picture).
-    return points[..., :2]
+    dx, dy = a[0] - b[0], a[1] - b[1]
+    return math.sqrt(dx * dx + dy * dy)
 
 
-_WRIST_AND_MIDDLE_MCP = np.array([HAND_WRIST, HAND_MIDDLE_MCP])
-
-
-def _wrist_and_palm(hand: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, float]:
-    # Only the two points it needs: this runs several times per frame for each hand.
-    wrist, middle = coords.image_to_unity(np.asarray(hand)[_WRIST_AND_MIDDLE_MCP], size)
-    return wrist, float(np.linalg.norm(middle - wrist))
+# Pose wrists and shoulders, the only pose points the checks use.
+_POSE_POINTS = np.array([POSE_LEFT_WRIST, POSE_RIGHT_WRIST, POSE_LEFT_SHOULDER, POSE_RIGHT_SHOULDER])
 
 
 class HandednessCheck:
-    """Corrects left/right hand swaps frame by frame. One per landmark stream."""
+    """Corrects left/right hand swaps frame by frame. One per landmark stream.
+
+    Works on plain floats after one conversion per hand: every quantity here is a point or a
+    distance, and this runs on every frame before anything else."""
 
     def __init__(self, margin: float = 0.25, max_distance: float = 0.6, max_gap_s: float = 0.25):
         self._margin = margin
         self._max_distance = max_distance
         self._max_gap_s = max_gap_s
         # side -> (wrist in Unity pixels, time) where each side's hand was last seen
-        self._previous: dict[str, tuple[np.ndarray, float]] = {}
+        self._previous: dict[str, tuple[vec3.Vec3, float]] = {}
         self.swaps = 0  # how many frames were corrected, for diagnostics
         self.duplicates = 0  # frames where both hand models sat on one hand
 
@@ -75,89 +97,95 @@ class HandednessCheck:
         self._previous = {}
 
     def correct(self, lm: Landmarks) -> Landmarks:
-        hands = {side: lm.part(f"{side}_hand") for side in SIDES}
-        hands = {side: h for side, h in hands.items() if h is not None and np.all(np.isfinite(h))}
+        hands: dict[str, _Hand] = {}
+        for side in SIDES:
+            landmarks = lm.part(f"{side}_hand")
+            if landmarks is not None and np.isfinite(landmarks).all():
+                hands[side] = _measure(landmarks, lm.image_size)
         duplicate = self._duplicate(hands, lm)
         if duplicate is not None:
             self.duplicates += 1
-            hands = {side: h for side, h in hands.items() if side != duplicate}
+            del hands[duplicate]
         swap = self._decide(hands, lm)
         if swap:
             self.swaps += 1
-            hands = {("right" if side == "left" else "left"): h for side, h in hands.items()}
-        self._remember(hands, lm)
+            hands = {_other(side): hand for side, hand in hands.items()}
+        self._remember(hands, lm.t)
         if not swap and duplicate is None:
             return lm
-        return replace(lm, left_hand=hands.get("left"), right_hand=hands.get("right"))
+        return replace(lm, **{f"{side}_hand": hands[side].landmarks if side in hands else None for side in SIDES})
 
-    def _duplicate(self, hands: dict[str, np.ndarray], lm: Landmarks) -> str | None:
+    def _duplicate(self, hands: dict[str, _Hand], lm: Landmarks) -> str | None:
         """The side to drop when both hands are one hand, else None."""
         if len(hands) < 2:
             return None
-        points = {side: coords.image_to_unity(h, lm.image_size) for side, h in hands.items()}
-        palm = np.mean([np.linalg.norm(p[HAND_MIDDLE_MCP] - p[HAND_WRIST]) for p in points.values()])
-        gap = np.linalg.norm(points["left"].mean(axis=0) - points["right"].mean(axis=0))
+        left, right = hands["left"], hands["right"]
+        palm = (left.palm + right.palm) / 2
+        gap = vec3.length(vec3.sub(_centre(left), _centre(right)))
         if not palm > 0 or gap >= _DUPLICATE_PALMS * palm:
             return None
         for side in SIDES:
-            if self._continuity({side: hands[side]}, lm) is False:
-                return "right" if side == "left" else "left"
-        return self._farther_from_pose(points, lm) or "left"
+            if self._continuity({side: hands[side]}, lm.t) is False:
+                return _other(side)
+        return self._farther_from_pose(hands, lm) or "left"
 
-    def _farther_from_pose(self, points: dict[str, np.ndarray], lm: Landmarks) -> str | None:
+    def _farther_from_pose(self, hands: dict[str, _Hand], lm: Landmarks) -> str | None:
         pose = lm.pose
         if pose is None or pose.shape[0] <= POSE_RIGHT_WRIST:
             return None
-        pose_points = coords.image_to_unity(pose, lm.image_size)
-        index = {"left": POSE_LEFT_WRIST, "right": POSE_RIGHT_WRIST}
-        distance = {s: np.linalg.norm(_image_plane(points[s][HAND_WRIST] - pose_points[index[s]])) for s in SIDES}
+        pose_wrists = dict(zip(SIDES, coords.image_to_unity(pose[_POSE_POINTS[:2]], lm.image_size).tolist()))
+        distance = {side: _plane_distance(hands[side].wrist, pose_wrists[side]) for side in SIDES}
         return max(distance, key=distance.get)
 
-    def _decide(self, hands: dict[str, np.ndarray], lm: Landmarks) -> bool:
+    def _decide(self, hands: dict[str, _Hand], lm: Landmarks) -> bool:
         if not hands:
             return False
-        by_continuity = self._continuity(hands, lm)
+        by_continuity = self._continuity(hands, lm.t)
         if by_continuity is not None:
             return by_continuity
         by_pose = self._pose(hands, lm)
         return bool(by_pose)
 
-    def _continuity(self, hands: dict[str, np.ndarray], lm: Landmarks) -> bool | None:
+    def _continuity(self, hands: dict[str, _Hand], t: float) -> bool | None:
         """Swap (True), keep (False), or no opinion (None) from where the hands were last frame."""
-        recent = {s: w for s, (w, t) in self._previous.items() if 0 <= lm.t - t <= self._max_gap_s}
+        recent = {s: w for s, (w, seen) in self._previous.items() if 0 <= t - seen <= self._max_gap_s}
         if not recent:
             return None
         votes = set()
         for side, hand in hands.items():
-            wrist, palm = _wrist_and_palm(hand, lm.image_size)
-            distances = {s: float(np.linalg.norm(wrist - w)) for s, w in recent.items()}
+            distances = {s: vec3.length(vec3.sub(hand.wrist, w)) for s, w in recent.items()}
             nearest = min(distances, key=distances.get)
-            if palm <= 0 or distances[nearest] > _CONTINUITY_PALMS * palm:
+            if hand.palm <= 0 or distances[nearest] > _CONTINUITY_PALMS * hand.palm:
                 continue  # this hand has just come into view
             votes.add(nearest != side)
         return votes.pop() if len(votes) == 1 else None
 
-    def _pose(self, hands: dict[str, np.ndarray], lm: Landmarks) -> bool | None:
+    def _pose(self, hands: dict[str, _Hand], lm: Landmarks) -> bool | None:
         pose = lm.pose
         if pose is None or pose.shape[0] <= POSE_RIGHT_WRIST:
             return None
-        if pose.shape[1] > 3 and np.any(pose[[POSE_LEFT_WRIST, POSE_RIGHT_WRIST], 3] < _VISIBLE):
+        if pose.shape[1] > 3 and (pose[POSE_LEFT_WRIST, 3] < _VISIBLE or pose[POSE_RIGHT_WRIST, 3] < _VISIBLE):
             return None
-        points = _image_plane(coords.image_to_unity(pose, lm.image_size))
-        pose_wrist = {"left": points[POSE_LEFT_WRIST], "right": points[POSE_RIGHT_WRIST]}
-        wrists = {side: _image_plane(_wrist_and_palm(h, lm.image_size)[0]) for side, h in hands.items()}
-        if len(wrists) == 2:
-            straight = sum(np.linalg.norm(wrists[s] - pose_wrist[s]) for s in SIDES)
-            swapped = sum(np.linalg.norm(wrists[s] - pose_wrist[o]) for s, o in zip(SIDES, SIDES[::-1]))
-            return bool(swapped < (1.0 - self._margin) * straight)
-        (side, wrist), = wrists.items()
-        other = "right" if side == "left" else "left"
-        shoulders = float(np.linalg.norm(points[POSE_LEFT_SHOULDER] - points[POSE_RIGHT_SHOULDER]))
-        own = float(np.linalg.norm(wrist - pose_wrist[side]))
-        across = float(np.linalg.norm(wrist - pose_wrist[other]))
+        left_wrist, right_wrist, left_shoulder, right_shoulder = coords.image_to_unity(
+            pose[_POSE_POINTS], lm.image_size
+        ).tolist()
+        pose_wrist = {"left": left_wrist, "right": right_wrist}
+        if len(hands) == 2:
+            straight = sum(_plane_distance(hands[s].wrist, pose_wrist[s]) for s in SIDES)
+            swapped = sum(_plane_distance(hands[s].wrist, pose_wrist[_other(s)]) for s in SIDES)
+            return swapped < (1.0 - self._margin) * straight
+        (side, hand), = hands.items()
+        shoulders = _plane_distance(left_shoulder, right_shoulder)
+        own = _plane_distance(hand.wrist, pose_wrist[side])
+        across = _plane_distance(hand.wrist, pose_wrist[_other(side)])
         far_from_own = own > self._max_distance * shoulders
-        return bool(far_from_own and across < (1.0 - self._margin) * own)
+        return far_from_own and across < (1.0 - self._margin) * own
 
-    def _remember(self, hands: dict[str, np.ndarray], lm: Landmarks) -> None:
+    def _remember(self, hands: dict[str, _Hand], t: float) -> None:
         for side, hand in hands.items():
-            self._previous[side] = (_wrist_and_palm(hand, lm.image_size)[0], lm.t)
+            self._previous[side] = (hand.wrist, t)
+
+
+def _centre(hand: _Hand) -> list[float]:
+    # What ndarray.mean(axis=0) computes (its sum, divided by the count), without its wrapper.
+    return (np.add.reduce(hand.unity, axis=0) / len(hand.unity)).tolist()
