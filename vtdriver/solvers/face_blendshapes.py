@@ -151,26 +151,58 @@ def _linear_terms(jaw_range: float, lip_range: float) -> dict[str, dict[str, flo
     return terms
 
 
+# Shapes that are not one clipped linear quantity, in the order ``BlendshapeModel`` computes
+# them; each side's mouth block is what ``_mouth_side`` returns.
+_SIDE_COMPOSITES = ("mouthFrown", "mouthStretch", "mouthDimple", "mouthPress", "mouthLowerDown",
+                    "mouthUpperUp", "cheekSquint", "noseSneer")
+_COMPOSITE_NAMES = (
+    "eyeBlinkRight", "eyeBlinkLeft", "mouthClose", "mouthPucker", "mouthFunnel",
+    *(f"{shape}{side}" for side in ("Right", "Left") for shape in _SIDE_COMPOSITES),
+    "cheekPuff", "tongueOut",
+)
+# What the composites are made of, unpacked in this order in ``BlendshapeModel.weights``.
+_CLIPPED_INPUTS = ("jawOpen", "lip_open", "narrow", "press", "widen_r", "widen_l", "mouthSmileRight",
+                   "mouthSmileLeft", "side_gap_r", "side_gap_l", "eyeSquintRight", "eyeSquintLeft")
+_RAW_INPUTS = ("widen_r", "widen_l", "lift_r", "lift_l", "lip_raise_r", "lip_raise_l", "sneer_r", "sneer_l", "puff")
+
+
+def _mouth_side(widen: float, lift: float, widen_clipped: float, smile: float, side_gap: float,
+                lip_raise: float, squint: float, sneer: float, jaw_open: float, press: float) -> tuple[float, ...]:
+    """One side's ``_SIDE_COMPOSITES`` from its raw (``widen``, ``lift``, ``lip_raise``,
+    ``sneer``) and clipped quantities."""
+    stretch = _clip(-lift) * widen_clipped
+    opened = side_gap - jaw_open
+    return (_clip(-lift - 0.5 * max(widen, 0.0)), stretch, 0.5 * stretch, press, _clip(opened),
+            _clip(max(opened, lip_raise)), _clip(squint * smile * 0.5), _clip(sneer - 0.5 * smile))
+
+
 class BlendshapeModel:
     """ARKit weights for one set of ``FeatureRanges``: one matrix product gives every linear
-    quantity, one vectorised clip bounds them, and only the dozen composite shapes (products
-    and differences of clipped quantities) are plain float arithmetic. That replaced ~50
-    Python expressions each wrapped in a numpy-aware clip per frame."""
+    quantity, one vectorised clip bounds them, and only the composite shapes (products and
+    differences of clipped quantities) are plain float arithmetic. That replaced ~50 Python
+    expressions each wrapped in a numpy-aware clip per frame."""
 
     def __init__(self, ranges: FeatureRanges = FeatureRanges()):
-        self._ranges = ranges
         jaw_range = ranges.jaw if ranges.jaw and ranges.jaw > 1e-3 else pr.JAW_RANGE
         lip_range = ranges.lip_gap if ranges.lip_gap and ranges.lip_gap > 1e-3 else pr.LIP_GAP_RANGE
         terms = _linear_terms(jaw_range, lip_range)
-        self._row = {name: i for i, name in enumerate(terms)}
+        row = {name: i for i, name in enumerate(terms)}
         self._matrix = np.zeros((len(terms), len(FEATURE_INDEX)))
         for name, mix in terms.items():
             for feature, coefficient in mix.items():
-                self._matrix[self._row[name], FEATURE_INDEX[feature]] = coefficient
+                self._matrix[row[name], FEATURE_INDEX[feature]] = coefficient
         self._uses = self._matrix != 0.0
+        self._clipped_inputs = np.array([row[name] for name in _CLIPPED_INPUTS])
+        self._raw_inputs = np.array([row[name] for name in _RAW_INPUTS])
+        # Each output slot's quantity row; composite slots take row 0 and are overwritten.
+        self._slot_rows = np.array([row.get(name, 0) for name in WEIGHT_NAMES])
+        self._composite_slots = np.array([WEIGHT_NAMES.index(name) for name in _COMPOSITE_NAMES])
+        missing = set(WEIGHT_NAMES) - set(row) - set(_COMPOSITE_NAMES)
+        if missing:
+            raise AssertionError(f"no formula for {sorted(missing)}")
         i = FEATURE_INDEX
-        self._lids = [(i["upper_lid_r"], i["lower_lid_r"], ranges.closed_upper_lid_r),
-                      (i["upper_lid_l"], i["lower_lid_l"], ranges.closed_upper_lid_l)]
+        self._lid_features = np.array([i["upper_lid_r"], i["lower_lid_r"], i["upper_lid_l"], i["lower_lid_l"]])
+        self._closed = (ranges.closed_upper_lid_r, ranges.closed_upper_lid_l)
 
     def weights(self, features: np.ndarray, neutral: np.ndarray, range_scale: np.ndarray | None = None) -> np.ndarray:
         """The ``WEIGHT_NAMES`` weights (all ARKit shapes but eyeLook*) as one array.
@@ -188,31 +220,28 @@ class BlendshapeModel:
             raw = np.where(self._uses, self._matrix * deviation, 0.0).sum(axis=1)
         # 0.0 first, so a -0.0 clips to +0.0 exactly as the scalar clip does.
         clipped = np.where(np.isfinite(raw), np.minimum(np.maximum(0.0, raw), 1.0), 0.0)
-        raw_of = dict(zip(self._row, raw.tolist()))
-        w = dict(zip(self._row, clipped.tolist()))
-        for (upper, lower, closed), s in zip(self._lids, ("Right", "Left")):
-            w[f"eyeBlink{s}"] = blink_weight(float(features[upper]), float(neutral[upper]), float(features[lower]), closed)
-        jaw_open, lip_open, narrow = w["jawOpen"], w["lip_open"], w["narrow"]
-        w["mouthClose"] = _clip(jaw_open - lip_open)
-        w["mouthPucker"] = _clip(narrow * (1.0 - 2.0 * lip_open))
-        w["mouthFunnel"] = _clip(narrow * 2.0 * lip_open)
-        press = w["press"] * (1.0 - lip_open)
-        for side, s in (("Right", "r"), ("Left", "l")):
-            widen, lift, smile = raw_of[f"widen_{s}"], raw_of[f"lift_{s}"], w[f"mouthSmile{side}"]
-            w[f"mouthFrown{side}"] = _clip(-lift - 0.5 * max(widen, 0.0))
-            stretch = _clip(-lift) * w[f"widen_{s}"]
-            w[f"mouthStretch{side}"] = stretch
-            w[f"mouthDimple{side}"] = 0.5 * stretch
-            w[f"mouthPress{side}"] = press
-            opened = w[f"side_gap_{s}"] - jaw_open
-            w[f"mouthLowerDown{side}"] = _clip(opened)
-            w[f"mouthUpperUp{side}"] = _clip(max(opened, raw_of[f"lip_raise_{s}"]))
-            w[f"cheekSquint{side}"] = _clip(w[f"eyeSquint{side}"] * smile * 0.5)
-            w[f"noseSneer{side}"] = _clip(raw_of[f"sneer_{s}"] - 0.5 * smile)
-        smile_mean = 0.5 * (w["mouthSmileRight"] + w["mouthSmileLeft"])
-        w["cheekPuff"] = _clip((raw_of["puff"] - 1.2 * smile_mean) * (1.0 - lip_open))
-        w["tongueOut"] = 0.0
-        return np.array([w[name] for name in WEIGHT_NAMES])
+
+        (jaw_open, lip_open, narrow, press, widen_r, widen_l, smile_r, smile_l, gap_r, gap_l,
+         squint_r, squint_l) = clipped[self._clipped_inputs].tolist()
+        (widen_raw_r, widen_raw_l, lift_r, lift_l, raise_r, raise_l, sneer_r, sneer_l,
+         puff) = raw[self._raw_inputs].tolist()
+        upper_r, lower_r, upper_l, lower_l = features[self._lid_features].tolist()
+        neutral_upper_r, _, neutral_upper_l, _ = neutral[self._lid_features].tolist()
+        press *= 1.0 - lip_open
+        smile_mean = 0.5 * (smile_r + smile_l)
+        out = clipped[self._slot_rows]
+        out[self._composite_slots] = (
+            blink_weight(upper_r, neutral_upper_r, lower_r, self._closed[0]),
+            blink_weight(upper_l, neutral_upper_l, lower_l, self._closed[1]),
+            _clip(jaw_open - lip_open),
+            _clip(narrow * (1.0 - 2.0 * lip_open)),
+            _clip(narrow * 2.0 * lip_open),
+            *_mouth_side(widen_raw_r, lift_r, widen_r, smile_r, gap_r, raise_r, squint_r, sneer_r, jaw_open, press),
+            *_mouth_side(widen_raw_l, lift_l, widen_l, smile_l, gap_l, raise_l, squint_l, sneer_l, jaw_open, press),
+            _clip((puff - 1.2 * smile_mean) * (1.0 - lip_open)),
+            0.0,  # tongueOut: the face mesh has no tongue
+        )
+        return out
 
 
 def arkit_weights(features: np.ndarray, neutral: np.ndarray, ranges: FeatureRanges = FeatureRanges(),
