@@ -15,8 +15,6 @@ travel, closed-lid height) that ``save_profile`` writes as TOML and ``load_profi
 """
 from __future__ import annotations
 
-from collections import deque
-
 import numpy as np
 
 from vtdriver.solvers import face_priors as pr
@@ -44,16 +42,18 @@ class RunningCalibration:
     vector per frame; ``neutral`` / ``range_scale`` are what the blendshapes should use now.
 
     Both are worked out in ``update`` and kept (read-only): the neutral only moves when a
-    sample is taken, and the solver reads both every frame."""
+    sample is taken, and the solver reads both every frame. Samples live in a preallocated
+    ring (the median does not depend on their order)."""
 
     def __init__(self, base_neutral: np.ndarray, *, history: int = 120, sample_every: int = 15,
                  warmup: int = 20, min_range_scale: float = 0.6, range_decay: float = 0.01):
         self._base = np.array(base_neutral, dtype=float)
-        self._samples: deque[np.ndarray] = deque(maxlen=max(int(history), 1))
+        self._ring = np.empty((max(int(history), 1), NUM_FEATURES))
+        self._count = 0  # samples held, up to the ring's length
         self._sample_every = max(int(sample_every), 1)
         self._warmup = max(int(warmup), 1)
         self._min_range_scale = float(min_range_scale)
-        self._range_decay = float(range_decay)
+        self._peak_keep = 1.0 - float(range_decay)
         self._frames = 0
         self._median = self._base.copy()
         self._peak = _ADAPTIVE_PRIOR.copy()
@@ -62,34 +62,38 @@ class RunningCalibration:
 
     @property
     def samples(self) -> int:
-        return len(self._samples)
+        return self._count
 
     def _confidence(self) -> float:
-        return min(len(self._samples) / self._warmup, 1.0)
+        return min(self._count / self._warmup, 1.0)
 
     def update(self, features: np.ndarray) -> None:
         features = np.asarray(features, dtype=float)
         if features.shape != (NUM_FEATURES,) or not np.isfinite(features).all():
             return
         if self._frames % self._sample_every == 0:
-            self._samples.append(features.copy())
-            self._median = np.median(np.stack(tuple(self._samples)), axis=0)
+            slot = (self._frames // self._sample_every) % len(self._ring)
+            self._ring[slot] = features
+            self._count = min(self._count + 1, len(self._ring))
+            self._median = np.median(self._ring[: self._count], axis=0)
             self._neutral = self._blend_neutral()
         self._frames += 1
-        excursion = np.abs(features[_ADAPTIVE_INDEX] - self._neutral[_ADAPTIVE_INDEX])
+        excursion = np.abs(features[_ADAPTIVE_INDEX] - self._neutral_adaptive)
         # The peak starts at the prior range and is forgotten slowly, so a few seconds of
         # small movement shrink the range only a little.
-        self._peak = np.maximum(excursion, self._peak * (1.0 - self._range_decay))
+        self._peak = np.maximum(excursion, self._peak * self._peak_keep)
         self._range_scale = self._blend_range_scale()
 
     def _blend_neutral(self) -> np.ndarray:
         neutral = self._base + self._confidence() * (self._median - self._base)
         neutral.setflags(write=False)
+        self._neutral_adaptive = neutral[_ADAPTIVE_INDEX]
         return neutral
 
     def _blend_range_scale(self) -> np.ndarray:
         scale = np.ones(NUM_FEATURES)
-        adapted = np.clip(self._peak / _ADAPTIVE_PRIOR, self._min_range_scale, 1.0)
+        # minimum(maximum()) is np.clip without its Python-level dispatch.
+        adapted = np.minimum(np.maximum(self._peak / _ADAPTIVE_PRIOR, self._min_range_scale), 1.0)
         scale[_ADAPTIVE_INDEX] = 1.0 + self._confidence() * (adapted - 1.0)
         scale.setflags(write=False)
         return scale
