@@ -24,7 +24,7 @@ from vtdriver.solvers.face_blendshapes import (
     look_values,
 )
 from vtdriver.solvers.face_calibration import RunningCalibration
-from vtdriver.solvers.face_features import compute_features
+from vtdriver.solvers.face_features import pose_features
 from vtdriver.solvers.face_gaze import GazeTracker, eye_rotation, eye_visibility
 from vtdriver.solvers.face_geometry import head_pose
 from vtdriver.solvers.face_profile import CalibrationProfile
@@ -141,7 +141,7 @@ class FaceSolver:
         if pose is None:
             self.reset()
             return FaceResult(blendshapes=dict.fromkeys(ARKIT_NAMES + VRM_NAMES, 0.0), tracked=False)
-        features = compute_features(pose.local)
+        features = pose_features(pose)
         if self._calibration is not None:
             self._calibration.update(features)
             neutral, scale = self._calibration.neutral, self._calibration.range_scale

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from vtdriver.solvers import face_indices as fi
+from vtdriver.solvers.face_geometry import HeadPose
 
 FEATURE_NAMES: tuple[str, ...] = (
     "eye_open_r", "eye_open_l",  # lid gap / eye width
@@ -66,7 +67,7 @@ def _minus(a: Terms, b: Terms) -> Terms:
 
 
 def _linear_features(has_iris: bool) -> dict[str, Terms]:
-    """Every feature that is linear in the coordinates; the eye features (``_EYE_FEATURES``)
+    """Every feature that is linear in the coordinates; the eye features (``_EYE_BLOCK``)
     are still to be divided by their eye's width."""
     eye_line_y = _mean([fi.RIGHT_EYE_OUTER, fi.RIGHT_EYE_INNER, fi.LEFT_EYE_INNER, fi.LEFT_EYE_OUTER], _Y)
     # The midline's sideways position comes from skull-fixed points, not from the mouth.
@@ -133,12 +134,14 @@ _SPANS = (
 )
 _SPAN_ROWS = [_minus(_mean(a, axis), _mean(b, axis)) for a, b in _SPANS for axis in (_X, _Y, _Z)]
 _SPAN_FEATURES = np.array([FEATURE_INDEX["mouth_width"], FEATURE_INDEX["cheek_width"]])
-_EYE_OPEN = np.array([FEATURE_INDEX["eye_open_r"], FEATURE_INDEX["eye_open_l"]])
-# Eye features are measured in eye widths: feature index -> which eye (0 right, 1 left).
-_EYE_FEATURES = np.array([FEATURE_INDEX[f"{name}_{s}"] for s in "rl"
-                          for name in ("eye_open", "upper_lid", "lower_lid", "iris_x", "iris_y")])
-_EYE_OF_FEATURE = np.repeat([0, 1], 5)
-_NON_NEGATIVE = np.array([FEATURE_INDEX[name] for name in ("lip_gap", "lip_gap_r", "lip_gap_l")])
+# FEATURE_NAMES lists the eye features first, right/left alternating, and the lip gaps side by
+# side, so both can be worked on as slices (views) instead of gathers and scatters.
+_EYE_BLOCK = slice(0, 10)  # (eye_open, upper_lid, lower_lid, iris_x, iris_y) x (right, left)
+_EYE_OPEN = slice(0, 2)
+_LIP_GAPS = slice(FEATURE_INDEX["lip_gap"], FEATURE_INDEX["lip_gap_l"] + 1)  # never negative
+if FEATURE_NAMES[_EYE_BLOCK] != tuple(f"{name}_{s}" for name in ("eye_open", "upper_lid", "lower_lid", "iris_x", "iris_y")
+                                      for s in "rl") or FEATURE_NAMES[_LIP_GAPS] != ("lip_gap", "lip_gap_r", "lip_gap_l"):
+    raise AssertionError("FEATURE_NAMES order no longer matches the slices compute_features uses")
 
 
 class _Table:
@@ -152,6 +155,8 @@ class _Table:
         column = {key: i for i, key in enumerate(keys)}
         self.points = np.array([point for point, _ in keys])
         self.axes = np.array([axis for _, axis in keys])
+        # The landmarks read, and where each gathered value sits among them.
+        self.landmarks, self.landmark_rows = np.unique(self.points, return_inverse=True)
         self.matrix = np.zeros((len(rows), len(keys)))
         for i, row in enumerate(rows):
             for key, coefficient in row.items():
@@ -170,7 +175,17 @@ def compute_features(local: np.ndarray) -> np.ndarray:
     mesh gives iris features of 0)."""
     local = np.asarray(local, dtype=float)
     table = _WITH_IRIS if local.shape[0] >= fi.NUM_LANDMARKS else _MESH_ONLY
-    gathered = local[table.points, table.axes]
+    return _features(table, local[table.points, table.axes])
+
+
+def pose_features(pose: HeadPose) -> np.ndarray:
+    """``compute_features(pose.local)``, rotating into head coordinates only the landmarks
+    the features read."""
+    table = _WITH_IRIS if pose.points.shape[0] >= fi.NUM_LANDMARKS else _MESH_ONLY
+    return _features(table, pose.local_points(table.landmarks)[table.landmark_rows, table.axes])
+
+
+def _features(table: _Table, gathered: np.ndarray) -> np.ndarray:
     values = table.matrix @ gathered
     if not np.isfinite(values).all():
         # A non-finite coordinate must spoil only the features that use it, as when each
@@ -180,8 +195,11 @@ def compute_features(local: np.ndarray) -> np.ndarray:
     gaps = np.maximum(values[NUM_FEATURES: NUM_FEATURES + 2 * _LID_GAPS_PER_EYE].reshape(2, -1), 0.0)
     spans = values[NUM_FEATURES + 2 * _LID_GAPS_PER_EYE:].reshape(-1, 3)
     lengths = np.sqrt(np.add.reduce(spans * spans, axis=1))
-    out[_EYE_OPEN] = gaps.mean(axis=1)
-    out[_EYE_FEATURES] /= np.maximum(lengths[:2], _EPS)[_EYE_OF_FEATURE]
+    # Each eye's mean gap (np.mean's own sum-then-divide, without its Python-level wrapper).
+    out[_EYE_OPEN] = np.add.reduce(gaps, axis=1) / _LID_GAPS_PER_EYE
+    # Eye features are measured in eye widths: a (5, 2) view whose columns are (right, left).
+    eye_features = out[_EYE_BLOCK].reshape(5, 2)
+    eye_features /= np.maximum(lengths[:2], _EPS)
     out[_SPAN_FEATURES] = lengths[2:]
-    out[_NON_NEGATIVE] = np.maximum(out[_NON_NEGATIVE], 0.0)
+    np.maximum(out[_LIP_GAPS], 0.0, out=out[_LIP_GAPS])
     return np.where(np.isfinite(out), out, 0.0)

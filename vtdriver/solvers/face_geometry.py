@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -83,11 +84,24 @@ _FRAME_WEIGHTS.setflags(write=False)
 @dataclass(frozen=True)
 class HeadPose:
     """``rotation``: 3x3 matrix, head frame -> Unity (window mode) world axes; ``local``: the
-    mesh in head coordinates (x = subject's right, y = up, z = forward), eye span = 1."""
+    mesh in head coordinates (x = subject's right, y = up, z = forward), eye span = 1.
+
+    ``local`` is worked out on first use: the solver needs only the few dozen landmarks its
+    features read (``local_points``), not all 478 rotated every frame."""
 
     rotation: np.ndarray
-    local: np.ndarray
     eye_span: float
+    points: np.ndarray  # the mesh in Unity axes, as given
+    origin: np.ndarray  # the eye corners' mean, Unity axes
+
+    @cached_property
+    def local(self) -> np.ndarray:
+        return self.local_points(slice(None))
+
+    def local_points(self, indices: np.ndarray | slice) -> np.ndarray:
+        """Head coordinates of ``points[indices]``."""
+        # Scaling the 3x3 rotation rather than the rotated points: one small operation.
+        return (self.points[indices] - self.origin) @ (self.rotation / self.eye_span)
 
     @property
     def quaternion(self) -> np.ndarray:
@@ -100,15 +114,15 @@ def _length(v: list[float]) -> float:
 
 def _frame_from(across: list[float], up: list[float]) -> np.ndarray | None:
     """``quat.basis(across, up, 0, 1)`` (x along ``across``, y = ``up`` made orthogonal to
-    it), or None when the vectors are degenerate. Plain float arithmetic: on single
-    3-vectors it is several times cheaper than numpy calls."""
+    it), or None when the vectors are degenerate. The checks are plain float arithmetic: on
+    single 3-vectors several times cheaper than numpy calls."""
     across_length = _length(across)
     ax, ay, az = across
     ux, uy, uz = up
     normal = [ay * uz - az * uy, az * ux - ax * uz, ax * uy - ay * ux]
     if across_length < 1e-9 or _length(normal) < 1e-9 * max(_length(up), 1e-9):
         return None
-    return quat.basis(np.array(across), np.array(up), 0, 1)
+    return quat.basis(across, up, 0, 1)
 
 
 def raw_head_frame(points: np.ndarray) -> np.ndarray | None:
@@ -134,8 +148,7 @@ def head_pose_from_unity_points(points: np.ndarray) -> HeadPose | None:
     eye_span = _length(span)
     if eye_span < 1e-9:
         return None
-    local = (points - origin) @ rotation / eye_span
-    return HeadPose(rotation=rotation, local=local, eye_span=eye_span)
+    return HeadPose(rotation=rotation, eye_span=eye_span, points=points, origin=np.array(origin))
 
 
 def head_pose(face: np.ndarray, image_size: tuple[int, int]) -> HeadPose | None:
