@@ -214,12 +214,14 @@ class BlendshapeModel:
         if range_scale is not None:
             deviation = deviation / np.maximum(np.asarray(range_scale, dtype=float), 1e-3)
         raw = self._matrix @ deviation
+        # 0.0 first, so a -0.0 clips to +0.0 exactly as the scalar clip does.
+        clipped = np.minimum(np.maximum(0.0, raw), 1.0)
         if not np.isfinite(raw).all():
             # A non-finite feature must spoil only the quantities that use it, as when each
-            # was computed on its own; in the product its zero coefficients spread NaN.
+            # was computed on its own; in the product its zero coefficients spread NaN. And
+            # like the scalar clip, a non-finite quantity clips to 0.
             raw = np.where(self._uses, self._matrix * deviation, 0.0).sum(axis=1)
-        # 0.0 first, so a -0.0 clips to +0.0 exactly as the scalar clip does.
-        clipped = np.where(np.isfinite(raw), np.minimum(np.maximum(0.0, raw), 1.0), 0.0)
+            clipped = np.where(np.isfinite(raw), np.minimum(np.maximum(0.0, raw), 1.0), 0.0)
 
         (jaw_open, lip_open, narrow, press, widen_r, widen_l, smile_r, smile_l, gap_r, gap_l,
          squint_r, squint_l) = clipped[self._clipped_inputs].tolist()

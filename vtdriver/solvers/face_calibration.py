@@ -34,7 +34,7 @@ _ADAPTIVE_RANGE = {
     "brow_outer_l": pr.BROW_UP_RANGE,
 }
 _ADAPTIVE_INDEX = np.array([FEATURE_INDEX[name] for name in _ADAPTIVE_RANGE])
-_ADAPTIVE_PRIOR = np.array(list(_ADAPTIVE_RANGE.values()))
+_ADAPTIVE_PRIOR_LIST = list(_ADAPTIVE_RANGE.values())
 
 
 class RunningCalibration:
@@ -56,7 +56,7 @@ class RunningCalibration:
         self._peak_keep = 1.0 - float(range_decay)
         self._frames = 0
         self._median = self._base.copy()
-        self._peak = _ADAPTIVE_PRIOR.copy()
+        self._peak = list(_ADAPTIVE_PRIOR_LIST)  # furthest recent excursion per adaptive feature
         self._neutral = self._blend_neutral()
         self._range_scale = self._blend_range_scale()
 
@@ -78,23 +78,29 @@ class RunningCalibration:
             self._median = np.median(self._ring[: self._count], axis=0)
             self._neutral = self._blend_neutral()
         self._frames += 1
-        excursion = np.abs(features[_ADAPTIVE_INDEX] - self._neutral_adaptive)
         # The peak starts at the prior range and is forgotten slowly, so a few seconds of
-        # small movement shrink the range only a little.
-        self._peak = np.maximum(excursion, self._peak * self._peak_keep)
+        # small movement shrink the range only a little. Ten adaptive features: plain floats
+        # cost less than the dozen numpy calls it took on arrays.
+        keep = self._peak_keep
+        self._peak = [
+            max(abs(value - neutral), peak * keep)
+            for value, neutral, peak in zip(features[_ADAPTIVE_INDEX].tolist(), self._neutral_adaptive, self._peak)
+        ]
         self._range_scale = self._blend_range_scale()
 
     def _blend_neutral(self) -> np.ndarray:
         neutral = self._base + self._confidence() * (self._median - self._base)
         neutral.setflags(write=False)
-        self._neutral_adaptive = neutral[_ADAPTIVE_INDEX]
+        self._neutral_adaptive = neutral[_ADAPTIVE_INDEX].tolist()
         return neutral
 
     def _blend_range_scale(self) -> np.ndarray:
+        confidence, low = self._confidence(), self._min_range_scale
         scale = np.ones(NUM_FEATURES)
-        # minimum(maximum()) is np.clip without its Python-level dispatch.
-        adapted = np.minimum(np.maximum(self._peak / _ADAPTIVE_PRIOR, self._min_range_scale), 1.0)
-        scale[_ADAPTIVE_INDEX] = 1.0 + self._confidence() * (adapted - 1.0)
+        scale[_ADAPTIVE_INDEX] = [
+            1.0 + confidence * (min(max(peak / prior, low), 1.0) - 1.0)
+            for peak, prior in zip(self._peak, _ADAPTIVE_PRIOR_LIST)
+        ]
         scale.setflags(write=False)
         return scale
 

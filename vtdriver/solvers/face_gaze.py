@@ -97,4 +97,4 @@ def eye_rotation(gaze_x: float, gaze_y: float, max_yaw_deg: float, max_pitch_deg
     # (0, 0, 1) x (x, y, z), with the same products as quat.cross, so zero signs agree.
     q = (0.0 * z - 1.0 * y, 1.0 * x - 0.0 * z, 0.0 * y - 0.0 * x, 1.0 + z)
     q_length = math.sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3])
-    return np.array(q) / q_length
+    return np.array([c / q_length for c in q])
