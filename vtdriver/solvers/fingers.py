@@ -18,13 +18,11 @@ Per finger:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from vtdriver import humanoid, quat
-from vtdriver.solvers import rotation_kernels as kernels
 from vtdriver.solvers import vec3
+from vtdriver.solvers.finger_chain import RestFinger, finger_rotations
 
 # MediaPipe hand landmark indices, one row per finger: the bone root and the next three joints.
 # Thumb: CMC, MCP, IP, TIP. Fingers: MCP, PIP, DIP, TIP. Unity's ThumbProximal sits on the CMC.
@@ -71,54 +69,26 @@ def _rest_axes(side: str) -> tuple[np.ndarray, np.ndarray]:
     return directions, hinges
 
 
-@dataclass(frozen=True)
-class _RestFingers:
-    """The rest skeleton's finger constants, stacked (k, 5, ...) for one hand per side."""
-
-    direction: np.ndarray  # (k, 5, 3) unit rest directions
-    hinge_prior: np.ndarray  # (k, 5, 3) the rest hinge times _HINGE_PRIOR_WEIGHT
-    hinge: np.ndarray  # (k, 5, 3) unit rest hinges
-    frame: np.ndarray  # (k, 5, 3, 3) rest frames: columns direction, hinge, direction x hinge
-    frame_t: np.ndarray  # their transposes
-    # (k, 5, 4, 4): a quaternion (row) times it is the quaternion conjugated by the rest frame
-    # (vector part rotated into the parent bone's axes, w kept).
-    conjugation: np.ndarray
-    # The half turn quat.from_two_vectors gives a direction opposite its rest direction, as
-    # seen in the rest frame (x, y, z, w).
-    half_turn: np.ndarray  # (k, 5, 4)
-
-
-def _rest_fingers(sides: tuple[str, ...]) -> _RestFingers:
-    axes = [_rest_axes(side) for side in sides]
-    direction = np.stack([a[0] for a in axes])
-    hinge = np.stack([a[1] for a in axes])
-    frame = quat.basis(direction, hinge, 0, 1)
-    frame_t = np.swapaxes(frame, -1, -2)
+def _rest_fingers(side: str) -> tuple[RestFinger, ...]:
+    directions, hinges = _rest_axes(side)
+    frames = quat.basis(directions, hinges, 0, 1)
     # quat.from_two_vectors' half-turn axis: perpendicular to the rest direction and to x (or
-    # to y when the direction is close to x).
-    helper = np.where(np.abs(direction[..., :1]) < 0.9, np.array([1.0, 0, 0]), np.array([0, 1.0, 0]))
-    axis = np.einsum("kfji,kfj->kfi", frame, quat.normalize(quat.cross(direction, helper)))
-    half_turn = np.concatenate((axis, np.zeros(axis.shape[:-1] + (1,))), axis=-1)
-    conjugation = np.zeros(frame.shape[:-2] + (4, 4))
-    conjugation[..., :3, :3] = frame_t
-    conjugation[..., 3, 3] = 1.0
-    arrays = (direction, _HINGE_PRIOR_WEIGHT * hinge, hinge, frame, frame_t, conjugation, half_turn)
-    for array in arrays:
-        array.setflags(write=False)
-    return _RestFingers(*arrays)
+    # to y when the direction is close to x), here in the rest frame.
+    helper = np.where(np.abs(directions[:, :1]) < 0.9, np.array([1.0, 0, 0]), np.array([0, 1.0, 0]))
+    half_turns = np.einsum("fji,fj->fi", frames, quat.normalize(quat.cross(directions, helper)))
+    return tuple(
+        RestFinger(
+            direction=tuple(direction),
+            hinge=tuple(hinge),
+            hinge_prior=tuple(_HINGE_PRIOR_WEIGHT * h for h in hinge),
+            columns=tuple(tuple(column) for column in frame.T.tolist()),
+            half_turn=tuple(half_turn),
+        )
+        for direction, hinge, frame, half_turn in zip(directions.tolist(), hinges.tolist(), frames, half_turns.tolist())
+    )
 
 
-# Stacked once for every way the hands stage calls (one hand, or both in either order), so a
-# frame stacks no constants.
-_REST = {sides: _rest_fingers(sides) for sides in (("left",), ("right",), ("left", "right"), ("right", "left"))}
-# Each finger's three segments (root -> next joint) as two index lists into the 21 landmarks,
-# so one subtraction gives all fifteen.
-_SEGMENT_FROM = FINGER_CHAINS[:, :-1].ravel()
-_SEGMENT_TO = FINGER_CHAINS[:, 1:].ravel()
-# (x, y, z) @ _ARC_FROM_X + (0, 0, 0, 1) = (cross(x axis, v), 1 + v.x): the unnormalised
-# shortest arc from the x axis to a unit vector v.
-_ARC_FROM_X = np.array([[0.0, 0.0, 0.0, 1.0], [0.0, 0.0, 1.0, 0.0], [0.0, -1.0, 0.0, 0.0]])
-_ARC_FROM_X.setflags(write=False)
+_REST = {side: _rest_fingers(side) for side in ("left", "right")}
 
 
 def finger_local_rotations(points_unity: np.ndarray, side: str, hand_world: np.ndarray) -> np.ndarray:
@@ -134,78 +104,34 @@ def finger_local_rotations(points_unity: np.ndarray, side: str, hand_world: np.n
 
 
 def hands_finger_rotations(points_unity: np.ndarray, sides: tuple[str, ...], hand_world: np.ndarray) -> np.ndarray:
-    """``finger_local_rotations`` of several hands in one stacked computation: points (k, 21, 3),
-    one side per hand, Hand world rotations (k, 4) -> (k, 15, 4). A hand with any non-finite
-    input rests (identity)."""
+    """``finger_local_rotations`` of several hands: points (k, 21, 3), one side per hand, Hand
+    world rotations (k, 4) -> (k, 15, 4). A hand with any non-finite input rests (identity),
+    and so does any bone whose rotation comes out non-finite (landmarks so large they overflow).
+
+    The linear part, every segment of every hand in its Hand bone's frame, is three numpy
+    calls; the per-finger geometry is a few hundred float operations a finger
+    (``finger_chain``), cheaper than the dozens of numpy calls that would carry it."""
     points = np.asarray(points_unity, dtype=float)[..., :3]
     hand_world = np.asarray(hand_world, dtype=float)
-    valid = np.isfinite(points).all(axis=(1, 2)) & np.isfinite(hand_world).all(axis=1)
-    if not valid.any():
-        return np.tile(quat.IDENTITY, (len(points), 15, 1))
-    rest = _REST.get(tuple(sides)) or _rest_fingers(tuple(sides))
-    if valid.all():  # finite input raises no floating-point warnings
-        rotations = _solve(points, hand_world, rest)
-    else:
-        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            rotations = _solve(points, hand_world, rest)
-    usable = valid[:, None, None] & np.isfinite(rotations).all(axis=-1, keepdims=True)
+    finite = np.isfinite(points).all(axis=(1, 2)) & np.isfinite(hand_world).all(axis=1)
+    # Row vectors times the Hand's world matrix: the segments in the Hand bone's frame, (k, 5, 3, 3).
+    to_hand = np.array([vec3.rotation_rows(world) for world in hand_world.tolist()])
+    with np.errstate(invalid="ignore", over="ignore"):  # a non-finite hand's rows; it rests
+        segments = ((points[:, _SEGMENT_TO] - points[:, _SEGMENT_FROM]) @ to_hand).reshape(-1, 5, 3, 3)
+    rotations = [
+        [q for finger, rest in zip(hand, _REST[side]) for q in finger_rotations(finger, rest)] if ok else _REST_POSE
+        for hand, side, ok in zip(segments.tolist(), sides, finite.tolist())
+    ]
+    rotations = np.array(rotations).reshape(len(points), 15, 4)
+    usable = np.isfinite(rotations).all(axis=-1, keepdims=True)
     return rotations if usable.all() else np.where(usable, rotations, quat.IDENTITY)
 
 
-def _solve(points: np.ndarray, hand_world: np.ndarray, rest: _RestFingers) -> np.ndarray:
-    """The rotations (k, 15, 4). Every step covers all fingers of all hands at once, and
-    products go through ``rotation_kernels``: per frame, numpy's per-call cost, not the
-    arithmetic, is what this costs.
-
-    The Intermediate and Distal arcs are found in each finger's rest frame, where the rest
-    direction is the x axis: the arc from x to a unit vector v is (0, -v.z, v.y, 1 + v.x), no
-    cross product needed. Conjugating an arc by the rest frame (rotating its vector part) gives
-    ``quat.from_two_vectors(rest direction, rest frame @ v)``, the arc the parent's frame sees."""
-    k = len(points)
-    # Row vectors times the Hand's world matrix: the segments in the Hand bone's frame. (One
-    # matrix per hand, on floats: cheaper than any numpy call sequence for one or two.)
-    to_world = np.array([vec3.rotation_rows(q) for q in hand_world.tolist()])
-    segments = (points[:, _SEGMENT_TO] - points[:, _SEGMENT_FROM]) @ to_world
-    # A collapsed segment (two landmarks on top of each other) points along its rest direction.
-    segments = kernels.unit_or(segments.reshape(k, 5, 3, 3), rest.direction[:, :, None, :])
-    first, middle, last = segments[:, :, 0], segments[:, :, 1], segments[:, :, 2]
-
-    # cross(first, middle) + cross(middle, last), as one cross product.
-    plane = kernels.cross(first - last, middle)
-    # A finger bent slightly backwards keeps its hinge; only the bend angle changes sign.
-    hinge = plane * np.where(kernels.dot(plane, rest.hinge) < 0, -1.0, 1.0) + rest.hinge_prior
-
-    # The Proximal frame, quat.basis(first, hinge, 0, 1) (``first`` is a unit vector already).
-    across = kernels.unit_or(hinge - kernels.dot(hinge, first) * first, _Y_AXIS)
-    frames = kernels.columns(first, across, kernels.cross(first, across))
-    proximal = kernels.quaternions_of(frames @ rest.frame_t)
-
-    # The outer two segments in the Proximal bone's rest frame (its frame is frames @ rest.frame_t).
-    outer = segments[:, :, 1:] @ frames
-    intermediate = _arc_from_x(outer[:, :, 0], rest.half_turn)
-    # The Distal segment seen from the Intermediate bone: undo the Intermediate arc.
-    distal_dir = (outer[:, :, 1, None, :] @ kernels.matrices_of(intermediate))[:, :, 0]
-    distal = _arc_from_x(distal_dir, rest.half_turn)
-
-    # Both arcs' vector parts from the rest frames to the parent bones' frames.
-    arcs = np.concatenate((intermediate[:, :, None], distal[:, :, None]), axis=2)  # (k, 5, 2, 4)
-    rotations = np.concatenate((proximal[:, :, None], arcs @ rest.conjugation), axis=2)
-    return rotations.reshape(k, 15, 4)
-
-
-_Y_AXIS = np.array([0.0, 1.0, 0.0])  # quat.basis' fallback for a hinge along the finger
-_Y_AXIS.setflags(write=False)
-
-
-def _arc_from_x(v: np.ndarray, half_turn: np.ndarray) -> np.ndarray:
-    """``quat.from_two_vectors(x axis, v)`` for unit vectors v, with the half turn of a vector
-    opposite x (a joint bent fully backwards, never seen in practice) from ``half_turn``."""
-    arc = v @ _ARC_FROM_X
-    arc[..., 3] += 1.0
-    opposite = arc[..., 3:] < 1e-6
-    if opposite.any():
-        arc = np.where(opposite, half_turn, arc)
-    return kernels.unit(arc)
+_REST_POSE = ((0.0, 0.0, 0.0, 1.0),) * 15
+# Each finger's three segments (root -> next joint) as two index lists into the 21 landmarks,
+# so one subtraction gives all fifteen.
+_SEGMENT_FROM = FINGER_CHAINS[:, :-1].ravel()
+_SEGMENT_TO = FINGER_CHAINS[:, 1:].ravel()
 
 
 def solve_fingers(points_unity: np.ndarray, side: str, hand_world: np.ndarray) -> dict[str, np.ndarray]:

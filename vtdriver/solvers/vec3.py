@@ -39,6 +39,12 @@ def divided(a: Vec3, s: float) -> Vec3:
 def quat_from_rows(rows: tuple[Vec3, Vec3, Vec3]) -> np.ndarray:
     """Unit quaternion (x, y, z, w), w >= 0, of a finite rotation matrix given by its rows:
     ``quat.from_matrix`` on floats (the stable branch of the largest diagonal term)."""
+    return np.array(quat_tuple_from_rows(rows))
+
+
+def quat_tuple_from_rows(rows: tuple[Vec3, Vec3, Vec3]) -> tuple[float, float, float, float]:
+    """``quat_from_rows`` as a tuple. (The chosen candidate is at least 1 long for any finite
+    matrix, so only NaN input gives a NaN result.)"""
     (m00, m01, m02), (m10, m11, m12), (m20, m21, m22) = rows
     trace = m00 + m11 + m22
     diagonal = (m00, m11, m22, trace)
@@ -54,7 +60,7 @@ def quat_from_rows(rows: tuple[Vec3, Vec3, Vec3]) -> np.ndarray:
     size = math.sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3])
     if q[3] < 0:
         size = -size
-    return np.array((q[0] / size, q[1] / size, q[2] / size, q[3] / size))
+    return (q[0] / size, q[1] / size, q[2] / size, q[3] / size)
 
 
 def rotation_rows(q: tuple[float, float, float, float]) -> tuple[Vec3, Vec3, Vec3]:
