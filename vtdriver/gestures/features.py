@@ -22,25 +22,25 @@
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from vtdriver.solvers import rotation_kernels as kernels
+from vtdriver.solvers import vec3
 
 FINGER_NAMES = ("thumb", "index", "middle", "ring", "little")
 WRIST, THUMB_MCP, THUMB_TIP, INDEX_MCP, MIDDLE_MCP, LITTLE_MCP = 0, 2, 4, 5, 9, 17
-TIPS = np.array([4, 8, 12, 16, 20])
-# Wrist, MCP, PIP, DIP, TIP of index, middle, ring, little; each finger's four segments as
-# two index arrays into the landmarks, so one subtraction gives all sixteen.
-_CURL_CHAINS = np.array([[0, 5, 6, 7, 8], [0, 9, 10, 11, 12], [0, 13, 14, 15, 16], [0, 17, 18, 19, 20]])
-_CURL_FROM, _CURL_TO = _CURL_CHAINS[:, :-1], _CURL_CHAINS[:, 1:]
+TIPS = (4, 8, 12, 16, 20)
+# Wrist, MCP, PIP, DIP, TIP of index, middle, ring, little.
+_CURL_CHAINS = ((0, 5, 6, 7, 8), (0, 9, 10, 11, 12), (0, 13, 14, 15, 16), (0, 17, 18, 19, 20))
 # The segment whose direction "points" for each finger: thumb MCP->tip, others MCP->tip.
-_DIRECTION_FROM = np.array([2, 5, 9, 13, 17])
+_DIRECTION_FROM = (2, 5, 9, 13, 17)
 
 # A palm shorter than this fraction of the hand's overall extent means the landmarks have
 # collapsed (a tracking failure), and no feature is meaningful.
 _MIN_PALM_FRACTION = 0.05
+_ZERO = (0.0, 0.0, 0.0)
 
 
 @dataclass(frozen=True)
@@ -62,61 +62,81 @@ def hand_features(points_unity: np.ndarray) -> HandFeatures | None:
 
 
 def hands_features(points_unity: np.ndarray) -> list[HandFeatures | None]:
-    """``hand_features`` of several hands (k, 21, 3) at once: each step is one numpy call for
-    all of them (per frame the cost is the number of calls, not their size). The arithmetic is
-    that of one hand at a time, operation for operation, so the features are the same."""
+    """``hand_features`` of several hands (k, 21, 3).
+
+    The whole-hand checks (finite, extent) are a few numpy calls for all hands; then the
+    landmarks leave numpy once (``tolist``) and the features are float arithmetic: a hand's
+    features are a few hundred operations on 3-vectors, cheaper than the numpy calls that would
+    carry them. Every operation is the one numpy did, in numpy's order (sums of three terms left
+    to right, the same cross products, atan2 and degrees), so the features are bit for bit
+    those of the array code."""
     points = np.asarray(points_unity, dtype=float)[..., :3]
     finite = np.isfinite(points).all(axis=(1, 2))
-    extent = (points.max(axis=1) - points.min(axis=1)).max(axis=1)
-    palm_axis = points[:, MIDDLE_MCP] - points[:, WRIST]
-    palm = np.sqrt(_dot(palm_axis, palm_axis))
-    # NaN compares False: a non-finite hand is never usable.
-    usable = finite & (extent > 0) & (palm >= _MIN_PALM_FRACTION * extent)
-    if not usable.any():
-        return [None] * len(points)
-
-    with np.errstate(invalid="ignore", divide="ignore"):  # the unusable hands' rows
-        segments = points[:, _CURL_TO] - points[:, _CURL_FROM]  # (k, 4, 4, 3)
-        bends = _vector_angle(segments[:, :, :-1], segments[:, :, 1:])  # (k, 4, 3)
-        curl = np.degrees(bends.sum(axis=-1))
-
-        up = palm_axis / palm[:, None]
-        knuckles = points[:, INDEX_MCP] - points[:, LITTLE_MCP]
-        across = kernels.unit_or(knuckles - _dot(knuckles, up)[:, None] * up, _ZERO)
-        thumb_out = _dot(points[:, THUMB_TIP] - points[:, INDEX_MCP], across) / palm
-
-        directions = kernels.unit_or(points[:, TIPS] - points[:, _DIRECTION_FROM], _ZERO)
-        tips = points[:, TIPS]
-        offsets = tips[:, :, None, :] - tips[:, None, :, :]
-        tip_distance = np.sqrt(_dot(offsets, offsets)) / palm[:, None, None]
-        # Unity +Z is the camera axis (coords.py); a degenerate normal reads as edge-on: untrusted.
-        normal = kernels.unit_or(kernels.cross(palm_axis, knuckles), _ZERO)
-        palm_facing = np.abs(normal[:, 2])
-
+    with np.errstate(invalid="ignore"):  # inf - inf in a non-finite hand, which is skipped
+        extent = (points.max(axis=1) - points.min(axis=1)).max(axis=1)
     return [
-        HandFeatures(
-            curl=curl[i],
-            thumb_out=float(thumb_out[i]),
-            directions=directions[i],
-            tip_distance=tip_distance[i],
-            palm_facing=float(palm_facing[i]),
-        )
-        if ok
-        else None
-        for i, ok in enumerate(usable.tolist())
+        _features(hand, size) if ok else None
+        for hand, size, ok in zip(points.tolist(), extent.tolist(), finite.tolist())
     ]
 
 
-_ZERO = np.zeros(3)
-_ZERO.setflags(write=False)
+def _features(points: list[list[float]], extent: float) -> HandFeatures | None:
+    palm_axis = vec3.sub(points[MIDDLE_MCP], points[WRIST])
+    palm = vec3.length(palm_axis)
+    if extent <= 0 or palm < _MIN_PALM_FRACTION * extent:
+        return None
+
+    curl = [math.degrees(_chain_bend(points, chain)) for chain in _CURL_CHAINS]
+
+    up = vec3.divided(palm_axis, palm)
+    knuckles = vec3.sub(points[INDEX_MCP], points[LITTLE_MCP])
+    along = vec3.dot(knuckles, up)
+    across = _unit_or_zero((knuckles[0] - along * up[0], knuckles[1] - along * up[1], knuckles[2] - along * up[2]))
+    thumb_out = vec3.dot(vec3.sub(points[THUMB_TIP], points[INDEX_MCP]), across) / palm
+
+    directions = [_unit_or_zero(vec3.sub(points[tip], points[root])) for tip, root in zip(TIPS, _DIRECTION_FROM)]
+    # Normal to the palm; Unity +Z is the camera axis (coords.py). A degenerate normal reads
+    # as edge-on: untrusted.
+    normal = _unit_or_zero(vec3.cross(palm_axis, knuckles))
+    return HandFeatures(
+        curl=np.array(curl),
+        thumb_out=thumb_out,
+        directions=np.array(directions),
+        tip_distance=_tip_distances([points[tip] for tip in TIPS], palm),
+        palm_facing=abs(normal[2]),
+    )
 
 
-def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    # x, y, z summed in order: what np.dot and np.linalg.norm give for one 3-vector.
-    return np.add.reduce(a * b, axis=-1)
+def _chain_bend(points: list[list[float]], chain: tuple[int, ...]) -> float:
+    """The summed bend angles (radians) along a chain of five points: at each inner joint,
+    ``quat.vector_angle`` of the segments before and after it (atan2 of |a x b| and a . b)."""
+    total = 0.0
+    x0, y0, z0 = points[chain[0]]
+    x1, y1, z1 = points[chain[1]]
+    ax, ay, az = x1 - x0, y1 - y0, z1 - z0
+    for index in chain[2:]:
+        x0, y0, z0 = x1, y1, z1
+        x1, y1, z1 = points[index]
+        bx, by, bz = x1 - x0, y1 - y0, z1 - z0
+        cx, cy, cz = ay * bz - az * by, az * bx - ax * bz, ax * by - ay * bx
+        total += math.atan2(math.sqrt(cx * cx + cy * cy + cz * cz), ax * bx + ay * by + az * bz)
+        ax, ay, az = bx, by, bz
+    return total
 
 
-def _vector_angle(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``quat.vector_angle`` (robust near 0 and pi) with the cross product in one matrix call."""
-    c = kernels.cross(a, b)
-    return np.arctan2(np.sqrt(_dot(c, c)), _dot(a, b))
+def _tip_distances(tips: list[list[float]], palm: float) -> np.ndarray:
+    """(5, 5) fingertip distances in palm lengths. Each pair is measured once: a - b is exactly
+    -(b - a) in floating point, so the mirrored entry is the same number."""
+    rows = [[0.0] * 5 for _ in range(5)]
+    for i, (ax, ay, az) in enumerate(tips):
+        for j in range(i + 1, 5):
+            bx, by, bz = tips[j]
+            dx, dy, dz = ax - bx, ay - by, az - bz
+            rows[i][j] = rows[j][i] = math.sqrt(dx * dx + dy * dy + dz * dz) / palm
+    return np.array(rows)
+
+
+def _unit_or_zero(v: vec3.Vec3) -> vec3.Vec3:
+    # quat.normalize with a zero fallback: shorter than 1e-9 (or non-finite) has no direction.
+    size = vec3.length(v)
+    return vec3.divided(v, size) if 1e-9 <= size < math.inf else _ZERO
