@@ -4,6 +4,7 @@ from scipy.signal import savgol_coeffs
 
 from vtdriver import quat
 from vtdriver.smoothing import (
+    FitWeightCache,
     HoldThenEase,
     LandmarkSmoother,
     SavitzkyGolayStream,
@@ -183,3 +184,15 @@ def test_hold_then_ease_linear_mix_for_weights():
 def test_hold_then_ease_never_tracked_gives_rest():
     loss = HoldThenEase(0.2, 0.3, rest={"Hips": quat.IDENTITY})
     assert np.allclose(loss.update(None, 0.0)["Hips"], quat.IDENTITY)
+
+
+def test_fit_weights_are_reused_on_steady_times_and_refitted_on_jitter():
+    cache = FitWeightCache(polyorder=1, lag_frames=0)
+    first = cache.weights(list(12.0 + np.arange(9) / FPS))
+    # Later frames of a steady stream: the same offsets up to float rounding, the same array.
+    assert cache.weights(list(12.5 + np.arange(9) / FPS)) is first
+    jittered = list(12.5 + np.arange(9) / FPS)
+    jittered[4] += 1e-4
+    refitted = cache.weights(jittered)
+    assert refitted is not first
+    assert np.allclose(refitted, savgol_weights(np.array(jittered), 1, 8), rtol=0, atol=1e-12)

@@ -96,7 +96,9 @@ class HeadPose:
 
     @cached_property
     def local(self) -> np.ndarray:
-        return self.local_points(slice(None))
+        local = self.local_points(slice(None))
+        local.setflags(write=False)  # kept for every later reader
+        return local
 
     def local_points(self, indices: np.ndarray | slice) -> np.ndarray:
         """Head coordinates of ``points[indices]``."""
@@ -137,8 +139,22 @@ def raw_head_frame(points: np.ndarray) -> np.ndarray | None:
 
 def head_pose_from_unity_points(points: np.ndarray) -> HeadPose | None:
     """Head pose of a 468/478-point mesh already in Unity axes (any uniform unit)."""
-    points = np.asarray(points, dtype=float)
-    if points.shape[0] < fi.NUM_MESH_LANDMARKS or not np.isfinite(points).all():
+    # A copy: the pose reads its points later (``local`` on demand), after the caller may
+    # have reused its array.
+    return _pose(np.array(points, dtype=float))
+
+
+def head_pose(face: np.ndarray, image_size: tuple[int, int]) -> HeadPose | None:
+    """Head pose from MediaPipe normalised face landmarks, or None for a degenerate face."""
+    face = np.asarray(face, dtype=float)
+    if face.ndim != 2 or face.shape[0] < fi.NUM_MESH_LANDMARKS or min(image_size) <= 0:
+        return None
+    return _pose(coords.image_to_unity(face, image_size))
+
+
+def _pose(points: np.ndarray) -> HeadPose | None:
+    """Head pose of a mesh in Unity axes that nothing else holds (kept by the pose)."""
+    if points.ndim != 2 or points.shape[0] < fi.NUM_MESH_LANDMARKS or not np.isfinite(points).all():
         return None
     across, up, origin, span = (_FRAME_WEIGHTS @ points[_FRAME_LANDMARKS]).tolist()
     frame = _frame_from(across, up)
@@ -149,11 +165,3 @@ def head_pose_from_unity_points(points: np.ndarray) -> HeadPose | None:
     if eye_span < 1e-9:
         return None
     return HeadPose(rotation=rotation, eye_span=eye_span, points=points, origin=np.array(origin))
-
-
-def head_pose(face: np.ndarray, image_size: tuple[int, int]) -> HeadPose | None:
-    """Head pose from MediaPipe normalised face landmarks, or None for a degenerate face."""
-    face = np.asarray(face, dtype=float)
-    if face.ndim != 2 or face.shape[0] < fi.NUM_MESH_LANDMARKS or min(image_size) <= 0:
-        return None
-    return head_pose_from_unity_points(coords.image_to_unity(face, image_size))
