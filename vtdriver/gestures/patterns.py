@@ -39,26 +39,30 @@ class HandPattern:
     priority: int = 0
     order: int = 0
 
+    def __post_init__(self) -> None:
+        # Finger names resolved to indices once: every pattern is tried on every hand of
+        # every frame. (Derived attributes, not fields: equality and repr stay the fields'.)
+        index = FINGER_NAMES.index
+        object.__setattr__(self, "_finger_checks", tuple((index(f), allowed) for f, allowed in self.fingers.items()))
+        directions = tuple((index(f), tuple(DIRECTIONS[d].tolist())) for f, d in self.directions.items())
+        object.__setattr__(self, "_direction_checks", directions)
+        object.__setattr__(self, "_touch_checks", tuple((index(a), index(b)) for a, b in self.touches))
+
     @property
     def specificity(self) -> int:
         constrained = sum(1 for allowed in self.fingers.values() if len(allowed) < len(STATES))
         return constrained + len(self.directions) + 2 * len(self.touches)
 
     def matches(self, states: tuple[str, ...], features: HandFeatures, settings) -> bool:
-        for finger, allowed in self.fingers.items():
-            if states[FINGER_NAMES.index(finger)] not in allowed:
+        for finger, allowed in self._finger_checks:
+            if states[finger] not in allowed:
                 return False
-        if self.directions:
+        if self._direction_checks:
             tolerance = self.tolerance_deg if self.tolerance_deg is not None else settings.direction_tolerance_deg
-            cos_limit = np.cos(np.radians(tolerance))
-            for finger, direction in self.directions.items():
-                pointing = features.directions[FINGER_NAMES.index(finger)]
-                if float(np.dot(pointing, DIRECTIONS[direction])) < cos_limit:
-                    return False
-        for a, b in self.touches:
-            if features.tip_distance[FINGER_NAMES.index(a), FINGER_NAMES.index(b)] >= settings.touch_distance:
+            if not self._points_within(features, np.cos(np.radians(tolerance))):
                 return False
-        return True
+        tips = features.tip_distance
+        return not any(tips[a, b] >= settings.touch_distance for a, b in self._touch_checks)
 
     def contradicts(self, states: tuple[str, ...], features: HandFeatures, settings) -> bool:
         """True when this frame clearly rules the pattern out: a constrained finger sits in a
@@ -66,21 +70,27 @@ class HandPattern:
         finger points more than ``direction_hysteresis_deg`` outside its cone, or touching
         tips are more than ``touch_hysteresis`` beyond the touch distance. A finger in the
         "half" band never contradicts on its own: it could be on its way to either side."""
-        for finger, allowed in self.fingers.items():
-            state = states[FINGER_NAMES.index(finger)]
+        for finger, allowed in self._finger_checks:
+            state = states[finger]
             if state not in allowed and state != HALF:
                 return True
-        if self.directions:
+        if self._direction_checks:
             tolerance = self.tolerance_deg if self.tolerance_deg is not None else settings.direction_tolerance_deg
             cos_limit = np.cos(np.radians(min(tolerance + settings.direction_hysteresis_deg, 180.0)))
-            for finger, direction in self.directions.items():
-                pointing = features.directions[FINGER_NAMES.index(finger)]
-                if float(np.dot(pointing, DIRECTIONS[direction])) < cos_limit:
-                    return True
+            if not self._points_within(features, cos_limit):
+                return True
         release = settings.touch_distance + settings.touch_hysteresis
-        return any(
-            features.tip_distance[FINGER_NAMES.index(a), FINGER_NAMES.index(b)] >= release for a, b in self.touches
-        )
+        tips = features.tip_distance
+        return any(tips[a, b] >= release for a, b in self._touch_checks)
+
+    def _points_within(self, features: HandFeatures, cos_limit: float) -> bool:
+        """Whether every constrained finger points within the cone of cosine ``cos_limit``
+        (the dot product of two 3-vectors on floats, as np.dot sums it)."""
+        for finger, (x, y, z) in self._direction_checks:
+            px, py, pz = features.directions[finger].tolist()
+            if px * x + py * y + pz * z < cos_limit:
+                return False
+        return True
 
 
 @dataclass(frozen=True)

@@ -23,19 +23,22 @@ def levels_with_hysteresis(
 ) -> tuple[int, ...]:
     """State levels (0 = extended, 1 = half, 2 = curled) of each value.
 
-    ``values`` (F,), ``boundaries`` (F, 2) ascending, ``margins`` (F,). With no previous state
-    the plain boundaries decide; otherwise every boundary is pushed away from the previous
-    state by the margin, so changing state takes a clear move.
+    ``values`` (F,), ``boundaries`` (F, 2) ascending (low, high), ``margins`` (F,). With no
+    previous state the plain boundaries decide; otherwise every boundary is pushed away from
+    the previous state by the margin, so changing state takes a clear move.
 
     Plain floats: five fingers and two boundaries are ten comparisons, which numpy would
     spend a dozen calls on."""
     if previous is None:
-        return tuple(sum(value > b for b in bounds) for value, bounds in zip(values, boundaries))
-    return tuple(
-        # Boundary j lies above the previous state when the previous level is j or lower.
-        sum(value > b + (1.0 if level <= j else -1.0) * margin for j, b in enumerate(bounds))
-        for value, bounds, margin, level in zip(values, boundaries, margins, previous)
-    )
+        return tuple((value > low) + (value > high) for value, (low, high) in zip(values, boundaries))
+    levels = []
+    for value, (low, high), margin, level in zip(values, boundaries, margins, previous):
+        # Boundary j lies above the previous state when the previous level is j or lower: it
+        # moves up by the margin, else down.
+        low += margin if level <= 0 else -margin
+        high += margin if level <= 1 else -margin
+        levels.append((value > low) + (value > high))
+    return tuple(levels)
 
 
 class FingerStateTracker:
