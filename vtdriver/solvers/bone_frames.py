@@ -7,8 +7,11 @@ special cases: the rest directions come from ``humanoid`` and carry the side.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from vtdriver import float_rotation as fr
 from vtdriver import quat
 
 # Below this length (metres for world landmarks, pixels for image landmarks) a direction is
@@ -16,8 +19,15 @@ from vtdriver import quat
 MIN_LENGTH = 1e-6
 
 
+def _floats(v: np.ndarray) -> tuple[float, float, float]:
+    return tuple(np.asarray(v, dtype=float).tolist())  # type: ignore[return-value]
+
+
 def is_direction(v: np.ndarray) -> np.ndarray:
     """True where v is finite and long enough to define a direction."""
+    if np.shape(v) == (3,):
+        size = fr.length(_floats(v))
+        return np.bool_(math.isfinite(size) and size > MIN_LENGTH)
     norm = quat.norm(v)
     return np.isfinite(norm) & (norm > MIN_LENGTH)
 
@@ -38,6 +48,13 @@ def frame_rotation(
     """World rotation taking the rest frame (rest_primary, rest_secondary) onto the current
     frame (primary, secondary). ``primary`` is matched exactly; ``secondary`` only fixes the
     roll about it. The axis indices only choose which matrix columns hold the vectors."""
+    if np.shape(primary) == (3,) and np.shape(secondary) == (3,):
+        # One bone: plain floats (see float_rotation); degenerate frames take the array path.
+        single = fr.frame_rotation(
+            _floats(primary), _floats(secondary), _floats(rest_primary), _floats(rest_secondary), primary_axis, secondary_axis
+        )
+        if single is not None:
+            return np.array(single)
     current = quat.basis(primary, secondary, primary_axis, secondary_axis)
     rest = quat.basis(rest_primary, rest_secondary, primary_axis, secondary_axis)
     return quat.from_matrix(current @ np.swapaxes(rest, -1, -2))
