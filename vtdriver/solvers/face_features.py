@@ -10,6 +10,8 @@ Naming: ``_r`` / ``_l`` = the subject's right / left.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from vtdriver.solvers import face_indices as fi
@@ -133,7 +135,7 @@ _SPANS = (
     (fi.RIGHT_CHEEK_LOW, fi.LEFT_CHEEK_LOW),  # cheek_width
 )
 _SPAN_ROWS = [_minus(_mean(a, axis), _mean(b, axis)) for a, b in _SPANS for axis in (_X, _Y, _Z)]
-_SPAN_FEATURES = np.array([FEATURE_INDEX["mouth_width"], FEATURE_INDEX["cheek_width"]])
+_SPAN_FEATURES = (FEATURE_INDEX["mouth_width"], FEATURE_INDEX["cheek_width"])
 # FEATURE_NAMES lists the eye features first, right/left alternating, and the lip gaps side by
 # side, so both can be worked on as slices (views) instead of gathers and scatters.
 _EYE_BLOCK = slice(0, 10)  # (eye_open, upper_lid, lower_lid, iris_x, iris_y) x (right, left)
@@ -191,15 +193,23 @@ def _features(table: _Table, gathered: np.ndarray) -> np.ndarray:
         # A non-finite coordinate must spoil only the features that use it, as when each
         # feature was computed on its own; in the product its zero coefficients spread NaN.
         values = np.where(table.uses, table.matrix * gathered, 0.0).sum(axis=1)
-    out = values[:NUM_FEATURES]
-    gaps = np.maximum(values[NUM_FEATURES: NUM_FEATURES + 2 * _LID_GAPS_PER_EYE].reshape(2, -1), 0.0)
-    spans = values[NUM_FEATURES + 2 * _LID_GAPS_PER_EYE:].reshape(-1, 3)
-    lengths = np.sqrt(np.add.reduce(spans * spans, axis=1))
-    # Each eye's mean gap (np.mean's own sum-then-divide, without its Python-level wrapper).
-    out[_EYE_OPEN] = np.add.reduce(gaps, axis=1) / _LID_GAPS_PER_EYE
-    # Eye features are measured in eye widths: a (5, 2) view whose columns are (right, left).
-    eye_features = out[_EYE_BLOCK].reshape(5, 2)
-    eye_features /= np.maximum(lengths[:2], _EPS)
-    out[_SPAN_FEATURES] = lengths[2:]
-    np.maximum(out[_LIP_GAPS], 0.0, out=out[_LIP_GAPS])
-    return np.where(np.isfinite(out), out, 0.0)
+    # The non-linear steps touch ~25 numbers: plain floats, not a dozen tiny numpy calls.
+    # (Python's max keeps a NaN first argument, like np.maximum, and float overflow gives inf.)
+    out = values.tolist()
+    gaps = out[NUM_FEATURES: NUM_FEATURES + 2 * _LID_GAPS_PER_EYE]
+    spans = out[NUM_FEATURES + 2 * _LID_GAPS_PER_EYE:]
+    lengths = [math.sqrt(x * x + y * y + z * z) for x, y, z in zip(spans[0::3], spans[1::3], spans[2::3])]
+    del out[NUM_FEATURES:]
+    for eye in (0, 1):
+        eye_gaps = gaps[eye * _LID_GAPS_PER_EYE: (eye + 1) * _LID_GAPS_PER_EYE]
+        out[_EYE_OPEN.start + eye] = sum(max(gap, 0.0) for gap in eye_gaps) / _LID_GAPS_PER_EYE
+    # Eye features are measured in eye widths; the block alternates right, left.
+    widths = [max(lengths[0], _EPS), max(lengths[1], _EPS)]
+    for i in range(_EYE_BLOCK.start, _EYE_BLOCK.stop):
+        out[i] /= widths[i % 2]
+    for i, length in zip(_SPAN_FEATURES, lengths[2:]):
+        out[i] = length
+    for i in range(_LIP_GAPS.start, _LIP_GAPS.stop):
+        out[i] = max(out[i], 0.0)
+    features = np.array(out)
+    return np.where(np.isfinite(features), features, 0.0)

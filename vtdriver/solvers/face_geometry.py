@@ -75,10 +75,10 @@ def _frame_vector_table() -> tuple[np.ndarray, np.ndarray]:
 
 
 _FRAME_LANDMARKS, _FRAME_WEIGHTS = _frame_vector_table()
-# Fixed for the program's life, so built once; read-only so no caller can change it.
-_REST_CORRECTION_T = _rest_correction().T
-_REST_CORRECTION_T.setflags(write=False)
 _FRAME_WEIGHTS.setflags(write=False)
+# The rest correction turns about the head's x axis: its transpose is [[1, 0, 0], [0, c, s],
+# [0, -s, c]], so frame @ correction.T keeps x and mixes y and z with these two numbers.
+_REST_COS, _REST_SIN = _rest_correction().T[1, 1:].tolist()
 
 
 @dataclass(frozen=True)
@@ -114,17 +114,25 @@ def _length(v: list[float]) -> float:
     return math.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2])
 
 
-def _frame_from(across: list[float], up: list[float]) -> np.ndarray | None:
-    """``quat.basis(across, up, 0, 1)`` (x along ``across``, y = ``up`` made orthogonal to
-    it), or None when the vectors are degenerate. The checks are plain float arithmetic: on
-    single 3-vectors several times cheaper than numpy calls."""
+def _frame_from(across: list[float], up: list[float]) -> tuple[list[float], list[float], list[float]] | None:
+    """Columns x, y, z of ``quat.basis(across, up, 0, 1)`` (x along ``across``, y = ``up``
+    made orthogonal to it), or None when the vectors are degenerate. Written out on floats:
+    for one pair of 3-vectors that is several times cheaper than any numpy call, and it does
+    the same operations in the same order as quat's single-vector basis."""
     across_length = _length(across)
     ax, ay, az = across
     ux, uy, uz = up
     normal = [ay * uz - az * uy, az * ux - ax * uz, ax * uy - ay * ux]
     if across_length < 1e-9 or _length(normal) < 1e-9 * max(_length(up), 1e-9):
         return None
-    return quat.basis(across, up, 0, 1)
+    x = [c / across_length for c in across]
+    along = ux * x[0] + uy * x[1] + uz * x[2]
+    y = [ux - along * x[0], uy - along * x[1], uz - along * x[2]]
+    y_length = _length(y)
+    # quat.basis falls back to the y axis when up is (numerically) along across.
+    y = [c / y_length for c in y] if 1e-9 <= y_length < math.inf else [0.0, 1.0, 0.0]
+    z = [x[1] * y[2] - x[2] * y[1], x[2] * y[0] - x[0] * y[2], x[0] * y[1] - x[1] * y[0]]
+    return x, y, z
 
 
 def raw_head_frame(points: np.ndarray) -> np.ndarray | None:
@@ -134,7 +142,8 @@ def raw_head_frame(points: np.ndarray) -> np.ndarray | None:
     if not np.isfinite(vectors[:2]).all():
         return None
     across, up = vectors[:2].tolist()
-    return _frame_from(across, up)
+    columns = _frame_from(across, up)
+    return None if columns is None else np.array(columns).T
 
 
 def head_pose_from_unity_points(points: np.ndarray) -> HeadPose | None:
@@ -157,11 +166,13 @@ def _pose(points: np.ndarray) -> HeadPose | None:
     if points.ndim != 2 or points.shape[0] < fi.NUM_MESH_LANDMARKS or not np.isfinite(points).all():
         return None
     across, up, origin, span = (_FRAME_WEIGHTS @ points[_FRAME_LANDMARKS]).tolist()
-    frame = _frame_from(across, up)
-    if frame is None:
-        return None
-    rotation = frame @ _REST_CORRECTION_T
+    columns = _frame_from(across, up)
     eye_span = _length(span)
-    if eye_span < 1e-9:
+    if columns is None or eye_span < 1e-9:
         return None
+    x, y, z = columns
+    c, s = _REST_COS, _REST_SIN
+    rotation = np.array([
+        [x[i], c * y[i] - s * z[i], s * y[i] + c * z[i]] for i in range(3)
+    ])
     return HeadPose(rotation=rotation, eye_span=eye_span, points=points, origin=np.array(origin))
