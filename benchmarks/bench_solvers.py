@@ -11,6 +11,10 @@ every frame of every pass; the budget line is the issue's target (<= 1.0 ms per 
 """
 from __future__ import annotations
 
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the vtdriver command sets it (vtdriver/cli.py)
+
 import argparse
 import socket
 import time

@@ -13,8 +13,11 @@ shrink what parallel trackers can gain.
 """
 from __future__ import annotations
 
-import argparse
 import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the vtdriver command sets it (vtdriver/cli.py)
+
+import argparse
 import sys
 import tempfile
 import time

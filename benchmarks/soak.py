@@ -16,6 +16,10 @@ sent vs received per output, send errors, RSS after warm-up and at the end (grow
 """
 from __future__ import annotations
 
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the vtdriver command sets it (vtdriver/cli.py)
+
 import argparse
 import json
 import socket

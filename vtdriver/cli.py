@@ -15,6 +15,12 @@ os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # FFmpeg (inside OpenCV) prints its own line for a corrupt video before vtdriver's one-line error.
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+# numpy's OpenBLAS splits even the smoothing's small matrix products (9 x 1434 for the face)
+# over every core; its second thread then competes with MediaPipe's own for the same cores and
+# the product waits for it. One BLAS thread: smoothing 461 -> 287 us/frame median on 2 cores
+# (benchmarks/bench_solvers.py --clock cpu, which does not even count the second thread's time).
+# Must be set before numpy is first imported.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
