@@ -22,6 +22,7 @@
 """
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -64,23 +65,19 @@ def hand_features(points_unity: np.ndarray) -> HandFeatures | None:
 def hands_features(points_unity: np.ndarray) -> list[HandFeatures | None]:
     """``hand_features`` of several hands (k, 21, 3).
 
-    The whole-hand checks (finite, extent) are a few numpy calls for all hands; then the
-    landmarks leave numpy once (``tolist``) and the features are float arithmetic: a hand's
-    features are a few hundred operations on 3-vectors, cheaper than the numpy calls that would
-    carry them. Every operation is the one numpy did, in numpy's order (sums of three terms left
-    to right, the same cross products, atan2 and degrees), so the features are bit for bit
-    those of the array code."""
-    points = np.asarray(points_unity, dtype=float)[..., :3]
-    finite = np.isfinite(points).all(axis=(1, 2))
-    with np.errstate(invalid="ignore"):  # inf - inf in a non-finite hand, which is skipped
-        extent = (points.max(axis=1) - points.min(axis=1)).max(axis=1)
-    return [
-        _features(hand, size) if ok else None
-        for hand, size, ok in zip(points.tolist(), extent.tolist(), finite.tolist())
-    ]
+    The landmarks leave numpy once (``tolist``) and the features are float arithmetic: a
+    hand's features are a few hundred operations on 3-vectors, cheaper than the numpy calls
+    that would carry them. Every operation is the one numpy did, in numpy's order (sums of
+    three terms left to right, the same cross products, atan2 and degrees), so the features
+    are bit for bit those of the array code."""
+    return [_features(hand) for hand in np.asarray(points_unity, dtype=float)[..., :3].tolist()]
 
 
-def _features(points: list[list[float]], extent: float) -> HandFeatures | None:
+def _features(points: list[list[float]]) -> HandFeatures | None:
+    if not all(map(math.isfinite, itertools.chain.from_iterable(points))):
+        return None
+    xs, ys, zs = zip(*points)
+    extent = max(max(xs) - min(xs), max(ys) - min(ys), max(zs) - min(zs))
     palm_axis = vec3.sub(points[MIDDLE_MCP], points[WRIST])
     palm = vec3.length(palm_axis)
     if extent <= 0 or palm < _MIN_PALM_FRACTION * extent:
