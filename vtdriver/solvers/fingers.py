@@ -18,6 +18,10 @@ Per finger:
 """
 from __future__ import annotations
 
+import itertools
+import math
+from collections.abc import Sequence
+
 import numpy as np
 
 from vtdriver import humanoid, quat
@@ -108,30 +112,46 @@ def hands_finger_rotations(points_unity: np.ndarray, sides: tuple[str, ...], han
     world rotations (k, 4) -> (k, 15, 4). A hand with any non-finite input rests (identity),
     and so does any bone whose rotation comes out non-finite (landmarks so large they overflow).
 
-    The linear part, every segment of every hand in its Hand bone's frame, is three numpy
-    calls; the per-finger geometry is a few hundred float operations a finger
-    (``finger_chain``), cheaper than the dozens of numpy calls that would carry it."""
+    The hands leave numpy once (``tolist``) and come back once: in between, a finger is a few
+    hundred float operations (``finger_chain``), cheaper than the dozens of numpy calls that
+    would carry them."""
     points = np.asarray(points_unity, dtype=float)[..., :3]
-    hand_world = np.asarray(hand_world, dtype=float)
-    finite = np.isfinite(points).all(axis=(1, 2)) & np.isfinite(hand_world).all(axis=1)
-    # Row vectors times the Hand's world matrix: the segments in the Hand bone's frame, (k, 5, 3, 3).
-    to_hand = np.array([vec3.rotation_rows(world) for world in hand_world.tolist()])
-    with np.errstate(invalid="ignore", over="ignore"):  # a non-finite hand's rows; it rests
-        segments = ((points[:, _SEGMENT_TO] - points[:, _SEGMENT_FROM]) @ to_hand).reshape(-1, 5, 3, 3)
-    rotations = [
-        [q for finger, rest in zip(hand, _REST[side]) for q in finger_rotations(finger, rest)] if ok else _REST_POSE
-        for hand, side, ok in zip(segments.tolist(), sides, finite.tolist())
-    ]
-    rotations = np.array(rotations).reshape(len(points), 15, 4)
+    components: list[float] = []
+    for hand, world, side in zip(points.tolist(), np.asarray(hand_world, dtype=float).tolist(), sides):
+        components.extend(_hand_rotations(hand, world, _REST[side]))
+    rotations = np.array(components).reshape(len(points), 15, 4)
+    # Every component of a unit quaternion is in [-1, 1], so the sum is finite unless one isn't.
+    if math.isfinite(sum(components)):
+        return rotations
     usable = np.isfinite(rotations).all(axis=-1, keepdims=True)
-    return rotations if usable.all() else np.where(usable, rotations, quat.IDENTITY)
+    return np.where(usable, rotations, quat.IDENTITY)
 
 
-_REST_POSE = ((0.0, 0.0, 0.0, 1.0),) * 15
-# Each finger's three segments (root -> next joint) as two index lists into the 21 landmarks,
-# so one subtraction gives all fifteen.
-_SEGMENT_FROM = FINGER_CHAINS[:, :-1].ravel()
-_SEGMENT_TO = FINGER_CHAINS[:, 1:].ravel()
+_REST_POSE = (0.0, 0.0, 0.0, 1.0) * 15
+_CHAINS = tuple(tuple(chain) for chain in FINGER_CHAINS.tolist())
+
+
+def _hand_rotations(hand: list[list[float]], world: list[float], rest: tuple[RestFinger, ...]) -> Sequence[float]:
+    """The 60 quaternion components of one hand's finger bones, finger by finger; the rest
+    pose for a hand with any non-finite input."""
+    if not (all(map(math.isfinite, world)) and all(map(math.isfinite, itertools.chain.from_iterable(hand)))):
+        return _REST_POSE
+    (r00, r01, r02), (r10, r11, r12), (r20, r21, r22) = vec3.rotation_rows(world)
+    components: list[float] = []
+    for chain, rest_finger in zip(_CHAINS, rest):
+        segments = []
+        x0, y0, z0 = hand[chain[0]]
+        for joint in chain[1:]:
+            x1, y1, z1 = hand[joint]
+            dx, dy, dz = x1 - x0, y1 - y0, z1 - z0
+            # The segment in the Hand bone's frame: world^T v, v dotted with the world columns.
+            segments.append(
+                (dx * r00 + dy * r10 + dz * r20, dx * r01 + dy * r11 + dz * r21, dx * r02 + dy * r12 + dz * r22)
+            )
+            x0, y0, z0 = x1, y1, z1
+        for q in finger_rotations(segments, rest_finger):
+            components.extend(q)
+    return components
 
 
 def solve_fingers(points_unity: np.ndarray, side: str, hand_world: np.ndarray) -> dict[str, np.ndarray]:
