@@ -76,6 +76,7 @@ def _rest_frame_rows(side: str) -> tuple[vec3.Vec3, vec3.Vec3, vec3.Vec3]:
 
 # Constant per side, so each frame builds only the observed frame.
 _REST_FRAME_ROWS = {side: _rest_frame_rows(side) for side in ("left", "right")}
+_FRAME_POINTS = np.array([WRIST, INDEX_MCP, MIDDLE_MCP, PINKY_MCP])
 
 
 def hand_world_rotation(points_unity: np.ndarray, side: str) -> np.ndarray | None:
@@ -88,7 +89,7 @@ def hand_world_rotation(points_unity: np.ndarray, side: str) -> np.ndarray | Non
     points = np.asarray(points_unity, dtype=float)
     if points.shape != (21, 3):
         return None
-    wrist, index, middle, pinky = (points[i].tolist() for i in (WRIST, INDEX_MCP, MIDDLE_MCP, PINKY_MCP))
+    wrist, index, middle, pinky = points[_FRAME_POINTS].tolist()
     # A non-finite point makes its difference (and so its length) non-finite: no frame.
     fingers, across = vec3.sub(middle, wrist), vec3.sub(index, pinky)
     fingers_length, across_length = vec3.length(fingers), vec3.length(across)
@@ -102,9 +103,13 @@ def hand_world_rotation(points_unity: np.ndarray, side: str) -> np.ndarray | Non
     thumb_side = vec3.sub(across, tuple(vec3.dot(across, primary) * x for x in primary))
     thumb_side = vec3.divided(thumb_side, vec3.length(thumb_side))
     normal = vec3.cross(thumb_side, primary)
-    # current @ rest^T, row by row: row i of the current frame dotted with each rest row.
-    rest = _REST_FRAME_ROWS[side]
-    rows = tuple(tuple(vec3.dot(row, r) for r in rest) for row in zip(primary, normal, thumb_side))
+    # current @ rest^T: row i of the current frame (primary, normal, thumb side) dotted with
+    # each rest row.
+    (a0, a1, a2), (b0, b1, b2), (c0, c1, c2) = _REST_FRAME_ROWS[side]
+    rows = tuple(
+        (p * a0 + n * a1 + t * a2, p * b0 + n * b1 + t * b2, p * c0 + n * c1 + t * c2)
+        for p, n, t in zip(primary, normal, thumb_side)
+    )
     return vec3.quat_from_rows(rows)
 
 
