@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vtdriver import quat
+from vtdriver.numeric import all_finite
 from vtdriver.settings import setting
 
 
@@ -181,7 +182,7 @@ class SavitzkyGolayStream:
         times = self._times
         if times and (t - times[-1] > self._max_gap or t <= times[-1] or sample.shape != self._shape):
             self.reset()
-        if not np.isfinite(sample).all():
+        if not all_finite(sample):
             if not times:
                 return None
             sample = np.where(np.isfinite(sample), sample, self._last_sample())
@@ -198,7 +199,7 @@ class SavitzkyGolayStream:
         times.append(float(t))
         stop = slot + window + 1
         recent = self._rows[stop - len(times): stop]
-        return (self._fit.weights(times) @ recent).reshape(self._shape)
+        return self._fit.weights(times).dot(recent).reshape(self._shape)
 
 
 class LandmarkSmoother:
