@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vtdriver.numeric import all_finite
 from vtdriver.solvers import face_priors as pr
 from vtdriver.solvers.face_features import FEATURE_INDEX
 
@@ -213,10 +214,10 @@ class BlendshapeModel:
         deviation = features - neutral
         if range_scale is not None:
             deviation = deviation / np.maximum(np.asarray(range_scale, dtype=float), 1e-3)
-        raw = self._matrix @ deviation
+        raw = self._matrix.dot(deviation)
         # 0.0 first, so a -0.0 clips to +0.0 exactly as the scalar clip does.
         clipped = np.minimum(np.maximum(0.0, raw), 1.0)
-        if not np.isfinite(raw).all():
+        if not all_finite(raw):
             # A non-finite feature must spoil only the quantities that use it, as when each
             # was computed on its own; in the product its zero coefficients spread NaN. And
             # like the scalar clip, a non-finite quantity clips to 0.

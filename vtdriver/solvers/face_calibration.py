@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from vtdriver.numeric import all_finite
 from vtdriver.solvers import face_priors as pr
 from vtdriver.solvers.face_features import FEATURE_INDEX, FEATURE_NAMES, NUM_FEATURES
 
@@ -69,7 +70,7 @@ class RunningCalibration:
 
     def update(self, features: np.ndarray) -> None:
         features = np.asarray(features, dtype=float)
-        if features.shape != (NUM_FEATURES,) or not np.isfinite(features).all():
+        if features.shape != (NUM_FEATURES,) or not all_finite(features):
             return
         if self._frames % self._sample_every == 0:
             slot = (self._frames // self._sample_every) % len(self._ring)

@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from vtdriver.numeric import all_finite
 from vtdriver.solvers import face_indices as fi
 from vtdriver.solvers.face_geometry import HeadPose
 
@@ -158,7 +159,8 @@ class _Table:
         self.points = np.array([point for point, _ in keys])
         self.axes = np.array([axis for _, axis in keys])
         # The landmarks read, and where each gathered value sits among them.
-        self.landmarks, self.landmark_rows = np.unique(self.points, return_inverse=True)
+        self.landmarks, landmark_of = np.unique(self.points, return_inverse=True)
+        self.landmark_flat = landmark_of * 3 + self.axes  # into landmarks' (n, 3) head coordinates, flattened
         self.matrix = np.zeros((len(rows), len(keys)))
         for i, row in enumerate(rows):
             for key, coefficient in row.items():
@@ -184,12 +186,12 @@ def pose_features(pose: HeadPose) -> np.ndarray:
     """``compute_features(pose.local)``, rotating into head coordinates only the landmarks
     the features read."""
     table = _WITH_IRIS if pose.points.shape[0] >= fi.NUM_LANDMARKS else _MESH_ONLY
-    return _features(table, pose.local_points(table.landmarks)[table.landmark_rows, table.axes])
+    return _features(table, pose.local_points(table.landmarks).take(table.landmark_flat))
 
 
 def _features(table: _Table, gathered: np.ndarray) -> np.ndarray:
-    values = table.matrix @ gathered
-    if not np.isfinite(values).all():
+    values = table.matrix.dot(gathered)
+    if not all_finite(values):
         # A non-finite coordinate must spoil only the features that use it, as when each
         # feature was computed on its own; in the product its zero coefficients spread NaN.
         values = np.where(table.uses, table.matrix * gathered, 0.0).sum(axis=1)
@@ -211,5 +213,6 @@ def _features(table: _Table, gathered: np.ndarray) -> np.ndarray:
         out[i] = length
     for i in range(_LIP_GAPS.start, _LIP_GAPS.stop):
         out[i] = max(out[i], 0.0)
-    features = np.array(out)
-    return np.where(np.isfinite(features), features, 0.0)
+    if math.isfinite(sum(out)):  # a NaN or infinity anywhere makes the sum non-finite
+        return np.fromiter(out, float, NUM_FEATURES)
+    return np.array([value if math.isfinite(value) else 0.0 for value in out])

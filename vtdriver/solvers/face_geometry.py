@@ -25,6 +25,7 @@ from functools import cached_property
 import numpy as np
 
 from vtdriver import coords, quat
+from vtdriver.numeric import all_finite
 from vtdriver.solvers import face_indices as fi
 
 # Subject's right point, subject's left point: symmetric skull-fixed pairs for the x axis.
@@ -103,7 +104,7 @@ class HeadPose:
     def local_points(self, indices: np.ndarray | slice) -> np.ndarray:
         """Head coordinates of ``points[indices]``."""
         # Scaling the 3x3 rotation rather than the rotated points: one small operation.
-        return (self.points[indices] - self.origin) @ (self.rotation / self.eye_span)
+        return (self.points[indices] - self.origin).dot(self.rotation / self.eye_span)
 
     @property
     def quaternion(self) -> np.ndarray:
@@ -163,9 +164,9 @@ def head_pose(face: np.ndarray, image_size: tuple[int, int]) -> HeadPose | None:
 
 def _pose(points: np.ndarray) -> HeadPose | None:
     """Head pose of a mesh in Unity axes that nothing else holds (kept by the pose)."""
-    if points.ndim != 2 or points.shape[0] < fi.NUM_MESH_LANDMARKS or not np.isfinite(points).all():
+    if points.ndim != 2 or points.shape[0] < fi.NUM_MESH_LANDMARKS or not all_finite(points):
         return None
-    across, up, origin, span = (_FRAME_WEIGHTS @ points[_FRAME_LANDMARKS]).tolist()
+    across, up, origin, span = _FRAME_WEIGHTS.dot(points.take(_FRAME_LANDMARKS, axis=0)).tolist()
     columns = _frame_from(across, up)
     eye_span = _length(span)
     if columns is None or eye_span < 1e-9:
