@@ -18,6 +18,7 @@ from functools import cached_property
 import numpy as np
 
 from vtdriver import coords, humanoid, quat
+from vtdriver import float_rotation as fr
 from vtdriver.frame import Landmarks
 from vtdriver.settings import setting
 from vtdriver.smoothing import HoldThenEase, lerp
@@ -96,8 +97,15 @@ def _part_names() -> dict[str, tuple[str, ...]]:
     return parts
 
 
+def _unit_product(a: fr.Quat, b: np.ndarray) -> np.ndarray:
+    """a * b as a unit quaternion (identity if it is zero or not finite, as quat.normalize),
+    on floats: one product of two 4-vectors is not worth numpy's per-call dispatch."""
+    q = fr.normalized(fr.multiply(a, tuple(b.tolist())))
+    return quat.IDENTITY.copy() if q is None else np.array(q)
+
+
 def _local(parent_world: np.ndarray, child_world: np.ndarray) -> np.ndarray:
-    return quat.normalize(quat.multiply(quat.conjugate(parent_world), child_world))
+    return _unit_product(fr.conjugate(tuple(parent_world.tolist())), child_world)
 
 
 class BodySolver:
@@ -133,7 +141,7 @@ class BodySolver:
         for side in bp.SIDES:
             s = side.capitalize()
             for part, lower, end in ((f"{side}_hand", f"{s}LowerArm", f"{s}Hand"), (f"{side}_foot", f"{s}LowerLeg", f"{s}Foot")):
-                bones[lower] = quat.normalize(quat.multiply(bones[lower], shown[part][_TWIST]))
+                bones[lower] = _unit_product(tuple(bones[lower].tolist()), shown[part][_TWIST])
                 bones[end] = shown[part][end]
         bones = _finite_or_identity({name: bones[name] for name in BODY_BONES if name in bones})
         root = None
