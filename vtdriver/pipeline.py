@@ -162,15 +162,20 @@ def _finite_quats(bones: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     if not bones:
         return {}
     stacked = np.array(list(bones.values()), dtype=float).reshape(len(bones), 4)
-    stacked = quat.normalize(np.nan_to_num(stacked, nan=0.0, posinf=0.0, neginf=0.0))
+    stacked = quat.normalize(_finite_or_zero(stacked))
     return dict(zip(bones, stacked))
+
+
+def _finite_or_zero(values: np.ndarray) -> np.ndarray:
+    # np.nan_to_num(..., posinf=0, neginf=0) in one ufunc pair, without its Python-level checks.
+    return np.where(np.isfinite(values), values, 0.0)
 
 
 def _unit_weights(weights: dict[str, float]) -> dict[str, float]:
     """``_unit`` of every weight, as one array operation over the ~60 face weights."""
     if not weights:
         return {}
-    values = np.nan_to_num(np.fromiter(weights.values(), dtype=float, count=len(weights)), nan=0.0, posinf=0.0, neginf=0.0)
+    values = _finite_or_zero(np.fromiter(weights.values(), dtype=float, count=len(weights)))
     return dict(zip(weights, np.clip(values, 0.0, 1.0).tolist()))
 
 
