@@ -55,8 +55,13 @@ class FeatureRanges:
 
 
 def _clip(x: float) -> float:
-    x = float(x)
-    return min(max(0.0, x), 1.0) if math.isfinite(x) else 0.0
+    """``x`` clipped to [0, 1]; NaN and infinities give 0 (a non-finite measurement is no
+    expression). Comparisons rather than isfinite/min/max calls: this runs ~25 times a frame."""
+    if x >= 1.0:
+        return 1.0 if x != math.inf else 0.0
+    if x > 0.0:
+        return float(x)
+    return 0.0
 
 
 def blink_weight(upper: float, neutral_upper: float, lower: float, closed_upper: float | None) -> float:
