@@ -44,12 +44,12 @@ _FRACTIONS_F = tuple(_FRACTIONS.tolist())
 _CHAIN_TURN_SHARE = float(np.dot(quat.norm(CHAIN_SEGMENTS), _FRACTIONS) / quat.norm(CHAIN_SEGMENTS).sum())
 
 # Gauss-Newton settings. The residual of a real (noisy) pose is not zero, so the fit converges
-# linearly, about a factor 100 per step from a start ~15 degrees off. It stops once a step is
-# below 1e-7 rad: float32 on the VMC wire resolves quaternion parts to ~6e-8, so further steps
-# would not change a single transmitted bit.
+# linearly, about a factor 100 per step. After a step of size s is applied the error left is
+# about s / 100, so the fit stops after applying a step below 1e-5 rad: ~1e-7 rad left, the
+# resolution of float32 quaternion parts (~6e-8) on the VMC wire.
 _MAX_ITERATIONS = 6
 _FD_STEP = 1e-6  # radians, finite-difference step of the Jacobian
-_CONVERGED_STEP = 1e-7
+_CONVERGED_STEP = 1e-5
 _MAX_STEP = 0.5  # radians: a wild first step on a degenerate pose cannot flip the torso
 
 
