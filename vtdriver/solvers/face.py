@@ -52,7 +52,6 @@ _GROUP_NAMES = {g: tuple(n for n in ARKIT_NAMES if _group_of(n) == g) for g in S
 # then the eyeLook group from the held gaze. Its output dict lists them in the same order.
 _TRACKED_NAMES = WEIGHT_NAMES + LOOK_NAMES
 _SLOT = {name: i for i, name in enumerate(_TRACKED_NAMES)}
-_LOOK_SLOTS = slice(len(WEIGHT_NAMES), len(_TRACKED_NAMES))
 _BLINK_RIGHT, _BLINK_LEFT = _SLOT["eyeBlinkRight"], _SLOT["eyeBlinkLeft"]
 
 
@@ -147,18 +146,18 @@ class FaceSolver:
             neutral, scale = self._calibration.neutral, self._calibration.range_scale
         else:
             neutral, scale = self._base_neutral, None
-        weights = np.empty(len(_TRACKED_NAMES))
-        weights[: len(WEIGHT_NAMES)] = self._model.weights(features, neutral, scale)
+        weights = self._model.weight_list(features, neutral, scale)
 
         vis_r, vis_l = eye_visibility(pose.rotation)
-        blinks = float(weights[_BLINK_RIGHT]), float(weights[_BLINK_LEFT])
+        blinks = weights[_BLINK_RIGHT], weights[_BLINK_LEFT]
         if self._settings.link_eyes:
             blinks = link_blinks(*blinks, vis_r, vis_l, self._settings)
             weights[_BLINK_RIGHT], weights[_BLINK_LEFT] = blinks
         gaze_x, gaze_y = self._gaze.update(features, neutral, blinks, (vis_r, vis_l))
-        weights[_LOOK_SLOTS] = look_values(gaze_x, gaze_y)
+        weights += look_values(gaze_x, gaze_y)
 
-        blendshapes = dict(zip(_TRACKED_NAMES, self._smooth(weights, lm.t).tolist()))
+        smoothed = self._smooth(np.fromiter(weights, float, len(_TRACKED_NAMES)), lm.t)
+        blendshapes = dict(zip(_TRACKED_NAMES, smoothed.tolist()))
         blendshapes.update(vrm_presets(blendshapes, self._settings.emotions))
         eye = eye_rotation(gaze_x, gaze_y, self._settings.eye_max_yaw_deg, self._settings.eye_max_pitch_deg)
         return FaceResult(

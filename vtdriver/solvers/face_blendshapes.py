@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from operator import itemgetter
 
 import numpy as np
 
@@ -186,7 +187,8 @@ class BlendshapeModel:
     """ARKit weights for one set of ``FeatureRanges``: one matrix product gives every linear
     quantity, one vectorised clip bounds them, and only the composite shapes (products and
     differences of clipped quantities) are plain float arithmetic. That replaced ~50 Python
-    expressions each wrapped in a numpy-aware clip per frame."""
+    expressions each wrapped in a numpy-aware clip per frame. Values are picked out of the
+    quantity lists with itemgetters (one C call for many indices)."""
 
     def __init__(self, ranges: FeatureRanges = FeatureRanges()):
         jaw_range = ranges.jaw if ranges.jaw and ranges.jaw > 1e-3 else pr.JAW_RANGE
@@ -198,22 +200,26 @@ class BlendshapeModel:
             for feature, coefficient in mix.items():
                 self._matrix[row[name], FEATURE_INDEX[feature]] = coefficient
         self._uses = self._matrix != 0.0
-        self._clipped_inputs = np.array([row[name] for name in _CLIPPED_INPUTS])
-        self._raw_inputs = np.array([row[name] for name in _RAW_INPUTS])
-        # Each output slot's quantity row; composite slots take row 0 and are overwritten.
-        self._slot_rows = np.array([row.get(name, 0) for name in WEIGHT_NAMES])
-        self._composite_slots = np.array([WEIGHT_NAMES.index(name) for name in _COMPOSITE_NAMES])
-        missing = set(WEIGHT_NAMES) - set(row) - set(_COMPOSITE_NAMES)
+        self._clipped_inputs = itemgetter(*(row[name] for name in _CLIPPED_INPUTS))
+        self._raw_inputs = itemgetter(*(row[name] for name in _RAW_INPUTS))
+        # The output takes each shape from the clipped quantities followed by the composites.
+        composite = {name: len(row) + k for k, name in enumerate(_COMPOSITE_NAMES)}
+        missing = set(WEIGHT_NAMES) - set(row) - set(composite)
         if missing:
             raise AssertionError(f"no formula for {sorted(missing)}")
+        self._assemble = itemgetter(*(composite.get(name, row.get(name)) for name in WEIGHT_NAMES))
         i = FEATURE_INDEX
-        self._lid_features = np.array([i["upper_lid_r"], i["lower_lid_r"], i["upper_lid_l"], i["lower_lid_l"]])
+        self._lids = itemgetter(i["upper_lid_r"], i["lower_lid_r"], i["upper_lid_l"], i["lower_lid_l"])
         self._closed = (ranges.closed_upper_lid_r, ranges.closed_upper_lid_l)
 
     def weights(self, features: np.ndarray, neutral: np.ndarray, range_scale: np.ndarray | None = None) -> np.ndarray:
         """The ``WEIGHT_NAMES`` weights (all ARKit shapes but eyeLook*) as one array.
         ``range_scale`` (per feature, from auto-calibration) shrinks the travel needed for a
         full weight."""
+        return np.fromiter(self.weight_list(features, neutral, range_scale), float, len(WEIGHT_NAMES))
+
+    def weight_list(self, features: np.ndarray, neutral: np.ndarray, range_scale: np.ndarray | None = None) -> list[float]:
+        """``weights`` as a list of floats."""
         features = np.asarray(features, dtype=float)
         neutral = np.asarray(neutral, dtype=float)
         deviation = features - neutral
@@ -228,17 +234,17 @@ class BlendshapeModel:
             # like the scalar clip, a non-finite quantity clips to 0.
             raw = np.where(self._uses, self._matrix * deviation, 0.0).sum(axis=1)
             clipped = np.where(np.isfinite(raw), np.minimum(np.maximum(0.0, raw), 1.0), 0.0)
+        raw, clipped = raw.tolist(), clipped.tolist()
 
         (jaw_open, lip_open, narrow, press, widen_r, widen_l, smile_r, smile_l, gap_r, gap_l,
-         squint_r, squint_l) = clipped[self._clipped_inputs].tolist()
+         squint_r, squint_l) = self._clipped_inputs(clipped)
         (widen_raw_r, widen_raw_l, lift_r, lift_l, raise_r, raise_l, sneer_r, sneer_l,
-         puff) = raw[self._raw_inputs].tolist()
-        upper_r, lower_r, upper_l, lower_l = features[self._lid_features].tolist()
-        neutral_upper_r, _, neutral_upper_l, _ = neutral[self._lid_features].tolist()
+         puff) = self._raw_inputs(raw)
+        upper_r, lower_r, upper_l, lower_l = self._lids(features.tolist())
+        neutral_upper_r, _, neutral_upper_l, _ = self._lids(neutral.tolist())
         press *= 1.0 - lip_open
         smile_mean = 0.5 * (smile_r + smile_l)
-        out = clipped[self._slot_rows]
-        out[self._composite_slots] = (
+        clipped += (  # the composites, in _COMPOSITE_NAMES order
             blink_weight(upper_r, neutral_upper_r, lower_r, self._closed[0]),
             blink_weight(upper_l, neutral_upper_l, lower_l, self._closed[1]),
             _clip(jaw_open - lip_open),
@@ -249,7 +255,7 @@ class BlendshapeModel:
             _clip((puff - 1.2 * smile_mean) * (1.0 - lip_open)),
             0.0,  # tongueOut: the face mesh has no tongue
         )
-        return out
+        return list(self._assemble(clipped))
 
 
 def arkit_weights(features: np.ndarray, neutral: np.ndarray, ranges: FeatureRanges = FeatureRanges(),
