@@ -17,6 +17,15 @@ Quat = tuple[float, float, float, float]
 _EPS = 1e-9  # as quat.normalize
 
 
+def sub(a: Vec, b: Vec) -> Vec:
+    return (a[0] - b[0], a[1] - b[1], a[2] - b[2])
+
+
+def divided(a: Vec, s: float) -> Vec:
+    # Division, not multiplication by 1/s: the same rounding as ``quat.normalize``.
+    return (a[0] / s, a[1] / s, a[2] / s)
+
+
 def dot(a: Vec, b: Vec) -> float:
     return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
 
@@ -105,7 +114,9 @@ def basis_columns(primary: Vec, secondary: Vec, primary_axis: int, secondary_axi
 
 def from_rows(m: tuple[Vec, Vec, Vec]) -> Quat:
     """Unit quaternion (w >= 0) of a finite rotation matrix given by its rows, from the
-    numerically stable branch of the largest diagonal term (the first, as np.argmax picks)."""
+    numerically stable branch of the largest diagonal term (the first, as np.argmax picks).
+    The chosen candidate is at least 1 long for any finite matrix, so only NaN input gives a
+    NaN result."""
     (m00, m01, m02), (m10, m11, m12), (m20, m21, m22) = m
     trace = m00 + m11 + m22
     diagonal = (m00, m11, m22, trace)
@@ -122,6 +133,20 @@ def from_rows(m: tuple[Vec, Vec, Vec]) -> Quat:
     if q[3] < 0:
         size = -size
     return (q[0] / size, q[1] / size, q[2] / size, q[3] / size)
+
+
+def rotation_rows(q: Quat) -> tuple[Vec, Vec, Vec]:
+    """Rows of the rotation matrix of the quaternion q, normalised first (as ``quat.to_matrix``);
+    the identity for a zero or non-finite q (``quat.normalize``'s fallback)."""
+    size = math.sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3])
+    if not _EPS <= size < math.inf:
+        return ((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0))
+    x, y, z, w = q[0] / size, q[1] / size, q[2] / size, q[3] / size
+    return (
+        (1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)),
+        (2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)),
+        (2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)),
+    )
 
 
 def frame_rotation(

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vtdriver.solvers import vec3
+from vtdriver import float_rotation as fr
 
 FINGER_NAMES = ("thumb", "index", "middle", "ring", "little")
 WRIST, THUMB_MCP, THUMB_TIP, INDEX_MCP, MIDDLE_MCP, LITTLE_MCP = 0, 2, 4, 5, 9, 17
@@ -78,23 +78,23 @@ def _features(points: list[list[float]]) -> HandFeatures | None:
         return None
     xs, ys, zs = zip(*points)
     extent = max(max(xs) - min(xs), max(ys) - min(ys), max(zs) - min(zs))
-    palm_axis = vec3.sub(points[MIDDLE_MCP], points[WRIST])
-    palm = vec3.length(palm_axis)
+    palm_axis = fr.sub(points[MIDDLE_MCP], points[WRIST])
+    palm = fr.length(palm_axis)
     if extent <= 0 or palm < _MIN_PALM_FRACTION * extent:
         return None
 
     curl = [math.degrees(_chain_bend(points, chain)) for chain in _CURL_CHAINS]
 
-    up = vec3.divided(palm_axis, palm)
-    knuckles = vec3.sub(points[INDEX_MCP], points[LITTLE_MCP])
-    along = vec3.dot(knuckles, up)
+    up = fr.divided(palm_axis, palm)
+    knuckles = fr.sub(points[INDEX_MCP], points[LITTLE_MCP])
+    along = fr.dot(knuckles, up)
     across = _unit_or_zero((knuckles[0] - along * up[0], knuckles[1] - along * up[1], knuckles[2] - along * up[2]))
-    thumb_out = vec3.dot(vec3.sub(points[THUMB_TIP], points[INDEX_MCP]), across) / palm
+    thumb_out = fr.dot(fr.sub(points[THUMB_TIP], points[INDEX_MCP]), across) / palm
 
-    directions = [_unit_or_zero(vec3.sub(points[tip], points[root])) for tip, root in zip(TIPS, _DIRECTION_FROM)]
+    directions = [_unit_or_zero(fr.sub(points[tip], points[root])) for tip, root in zip(TIPS, _DIRECTION_FROM)]
     # Normal to the palm; Unity +Z is the camera axis (coords.py). A degenerate normal reads
     # as edge-on: untrusted.
-    normal = _unit_or_zero(vec3.cross(palm_axis, knuckles))
+    normal = _unit_or_zero(fr.cross(palm_axis, knuckles))
     return HandFeatures(
         curl=np.array(curl),
         thumb_out=thumb_out,
@@ -133,7 +133,7 @@ def _tip_distances(tips: list[list[float]], palm: float) -> np.ndarray:
     return np.array(rows)
 
 
-def _unit_or_zero(v: vec3.Vec3) -> vec3.Vec3:
+def _unit_or_zero(v: fr.Vec) -> fr.Vec:
     # quat.normalize with a zero fallback: shorter than 1e-9 (or non-finite) has no direction.
-    size = vec3.length(v)
-    return vec3.divided(v, size) if 1e-9 <= size < math.inf else _ZERO
+    size = fr.length(v)
+    return fr.divided(v, size) if 1e-9 <= size < math.inf else _ZERO

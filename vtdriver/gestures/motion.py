@@ -14,8 +14,8 @@ from collections import deque
 
 import numpy as np
 
+from vtdriver import float_rotation as fr
 from vtdriver.gestures.features import INDEX_MCP, LITTLE_MCP, MIDDLE_MCP, WRIST
-from vtdriver.solvers import vec3
 
 # Wrist, index, middle, ring and little knuckles: the palm centre's points.
 _PALM_POINTS = np.array([WRIST, INDEX_MCP, MIDDLE_MCP, 13, LITTLE_MCP])
@@ -43,8 +43,8 @@ def palm_centre(points_unity: np.ndarray) -> np.ndarray:
 # on five points would be all of the work.
 def _palm_length(palm: list[list[float]]) -> float:
     wrist, index, middle, _, little = palm
-    length = vec3.length(vec3.sub(middle, wrist))
-    breadth = vec3.length(vec3.sub(index, little))
+    length = fr.length(fr.sub(middle, wrist))
+    breadth = fr.length(fr.sub(index, little))
     value = max(length, _LENGTH_PER_BREADTH * breadth)
     return value if math.isfinite(value) else 0.0
 

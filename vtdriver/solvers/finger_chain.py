@@ -12,8 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from vtdriver.solvers import vec3
-from vtdriver.solvers.vec3 import Vec3
+from vtdriver import float_rotation as fr
 
 Quat = tuple[float, float, float, float]
 _Y_AXIS = (0.0, 1.0, 0.0)  # quat.basis' fallback for a hinge along the finger
@@ -23,18 +22,18 @@ _Y_AXIS = (0.0, 1.0, 0.0)  # quat.basis' fallback for a hinge along the finger
 class RestFinger:
     """One finger's rest-skeleton constants, in the Hand bone's frame."""
 
-    direction: Vec3  # unit rest direction; a collapsed segment points along it
-    hinge: Vec3  # unit rest flexion hinge
-    hinge_prior: Vec3  # the rest hinge mixed into the observed one (fingers.py)
+    direction: fr.Vec  # unit rest direction; a collapsed segment points along it
+    hinge: fr.Vec  # unit rest flexion hinge
+    hinge_prior: fr.Vec  # the rest hinge mixed into the observed one (fingers.py)
     # The rest frame's columns: direction, hinge, direction x hinge. The Proximal rotation is
     # measured from it, and in it the rest direction is the x axis.
-    columns: tuple[Vec3, Vec3, Vec3]
+    columns: tuple[fr.Vec, fr.Vec, fr.Vec]
     # quat.from_two_vectors' half-turn axis for a direction opposite the rest one, in the rest
     # frame (a joint bent fully backwards: never seen, but defined).
-    half_turn: Vec3
+    half_turn: fr.Vec
 
 
-def finger_rotations(segments: tuple[Vec3, Vec3, Vec3], rest: RestFinger) -> tuple[Quat, Quat, Quat]:
+def finger_rotations(segments: tuple[fr.Vec, fr.Vec, fr.Vec], rest: RestFinger) -> tuple[Quat, Quat, Quat]:
     """Local rotations of a finger's Proximal, Intermediate and Distal bones from its three
     segments (root -> next joint, any length) in the Hand bone's frame. Written out component
     by component: this runs for ten fingers every frame, and each helper call would cost as
@@ -61,7 +60,7 @@ def finger_rotations(segments: tuple[Vec3, Vec3, Vec3], rest: RestFinger) -> tup
     # Its rotation from the rest frame, frame @ rest^T: row i is first[i] * rest column 0 +
     # across[i] * rest column 1 + normal[i] * rest column 2.
     (c00, c01, c02), (c10, c11, c12), (c20, c21, c22) = rest.columns
-    proximal = vec3.quat_tuple_from_rows((
+    proximal = fr.from_rows((
         (f0 * c00 + a0 * c10 + n0 * c20, f0 * c01 + a0 * c11 + n0 * c21, f0 * c02 + a0 * c12 + n0 * c22),
         (f1 * c00 + a1 * c10 + n1 * c20, f1 * c01 + a1 * c11 + n1 * c21, f1 * c02 + a1 * c12 + n1 * c22),
         (f2 * c00 + a2 * c10 + n2 * c20, f2 * c01 + a2 * c11 + n2 * c21, f2 * c02 + a2 * c12 + n2 * c22),
@@ -78,14 +77,14 @@ def finger_rotations(segments: tuple[Vec3, Vec3, Vec3], rest: RestFinger) -> tup
     return proximal, _from_rest_frame(intermediate, rest.columns), _from_rest_frame(distal, rest.columns)
 
 
-def _unit_or(v: Vec3, fallback: Vec3) -> Vec3:
+def _unit_or(v: fr.Vec, fallback: fr.Vec) -> fr.Vec:
     # quat.normalize's rule: shorter than 1e-9 (or non-finite) falls back.
     x, y, z = v
     size = math.sqrt(x * x + y * y + z * z)
     return (x / size, y / size, z / size) if 1e-9 <= size < math.inf else fallback
 
 
-def _arc_from_x(v: Vec3, half_turn: Vec3) -> Quat:
+def _arc_from_x(v: fr.Vec, half_turn: fr.Vec) -> Quat:
     """``quat.from_two_vectors(x axis, v)`` for a unit v: (cross(x, v), 1 + v.x) normalised,
     or the half turn about ``half_turn`` when v is opposite x."""
     lift = 1.0 + v[0]
@@ -94,7 +93,7 @@ def _arc_from_x(v: Vec3, half_turn: Vec3) -> Quat:
     return (arc[0] / size, arc[1] / size, arc[2] / size, arc[3] / size)
 
 
-def _unrotate(q: Quat, v: Vec3) -> Vec3:
+def _unrotate(q: Quat, v: fr.Vec) -> fr.Vec:
     """v rotated by the inverse of the unit quaternion q: ``quat.rotate(conjugate(q), v)``,
     v + w t + u x t with u = -q.xyz and t = 2 u x v."""
     u0, u1, u2, w = -q[0], -q[1], -q[2], q[3]
@@ -107,7 +106,7 @@ def _unrotate(q: Quat, v: Vec3) -> Vec3:
     )
 
 
-def _from_rest_frame(q: Quat, columns: tuple[Vec3, Vec3, Vec3]) -> Quat:
+def _from_rest_frame(q: Quat, columns: tuple[fr.Vec, fr.Vec, fr.Vec]) -> Quat:
     # The quaternion conjugated by the rest frame: its vector part rotated, w kept.
     x, y, z, w = q
     (c00, c01, c02), (c10, c11, c12), (c20, c21, c22) = columns

@@ -24,8 +24,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from vtdriver import float_rotation as fr
 from vtdriver import humanoid, quat
-from vtdriver.solvers import vec3
 from vtdriver.solvers.finger_chain import RestFinger, finger_rotations
 
 # MediaPipe hand landmark indices, one row per finger: the bone root and the next three joints.
@@ -136,7 +136,7 @@ def _hand_rotations(hand: list[list[float]], world: list[float], rest: tuple[Res
     pose for a hand with any non-finite input."""
     if not (all(map(math.isfinite, world)) and all(map(math.isfinite, itertools.chain.from_iterable(hand)))):
         return _REST_POSE
-    (r00, r01, r02), (r10, r11, r12), (r20, r21, r22) = vec3.rotation_rows(world)
+    (r00, r01, r02), (r10, r11, r12), (r20, r21, r22) = fr.rotation_rows(world)
     components: list[float] = []
     for chain, rest_finger in zip(_CHAINS, rest):
         segments = []

@@ -17,9 +17,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from vtdriver import coords, humanoid, quat
+from vtdriver import float_rotation as fr
 from vtdriver.frame import Landmarks
-from vtdriver.solvers import vec3
-from vtdriver.solvers.bone_frames import MIN_LENGTH, frame_rotation, is_direction, perpendicular
+from vtdriver.solvers.bone_frames import (
+    MIN_LENGTH,
+    frame_rotation,
+    is_direction,
+    perpendicular,
+)
 
 # MediaPipe hand landmark indices.
 WRIST, INDEX_MCP, MIDDLE_MCP, PINKY_MCP = 0, 5, 9, 17
@@ -66,7 +71,7 @@ def _rotation_or_none(fingers, across, rest_fingers, rest_across) -> np.ndarray 
     return frame_rotation(fingers, across, rest_fingers, rest_across)
 
 
-def _rest_frame_rows(side: str) -> tuple[vec3.Vec3, vec3.Vec3, vec3.Vec3]:
+def _rest_frame_rows(side: str) -> tuple[fr.Vec, fr.Vec, fr.Vec]:
     """Rows of the rest hand's frame (columns: fingers, palm normal, thumb side), the same
     basis ``bone_frames.frame_rotation`` builds for the rest directions."""
     rest = _rest_knuckles(side)
@@ -91,18 +96,18 @@ def hand_world_rotation(points_unity: np.ndarray, side: str) -> np.ndarray | Non
         return None
     wrist, index, middle, pinky = points[_FRAME_POINTS].tolist()
     # A non-finite point makes its difference (and so its length) non-finite: no frame.
-    fingers, across = vec3.sub(middle, wrist), vec3.sub(index, pinky)
-    fingers_length, across_length = vec3.length(fingers), vec3.length(across)
+    fingers, across = fr.sub(middle, wrist), fr.sub(index, pinky)
+    fingers_length, across_length = fr.length(fingers), fr.length(across)
     if not (MIN_LENGTH < fingers_length < math.inf and MIN_LENGTH < across_length < math.inf):
         return None
-    primary = vec3.divided(fingers, fingers_length)
-    if vec3.length(vec3.cross(primary, vec3.divided(across, across_length))) < _MIN_SINE:
+    primary = fr.divided(fingers, fingers_length)
+    if fr.length(fr.cross(primary, fr.divided(across, across_length))) < _MIN_SINE:
         return None
     # quat.basis(fingers, across, 0, 2): the thumb side made perpendicular to the fingers
     # (long enough after the sine check), the palm normal completing a proper rotation.
-    thumb_side = vec3.sub(across, tuple(vec3.dot(across, primary) * x for x in primary))
-    thumb_side = vec3.divided(thumb_side, vec3.length(thumb_side))
-    normal = vec3.cross(thumb_side, primary)
+    thumb_side = fr.sub(across, tuple(fr.dot(across, primary) * x for x in primary))
+    thumb_side = fr.divided(thumb_side, fr.length(thumb_side))
+    normal = fr.cross(thumb_side, primary)
     # current @ rest^T: row i of the current frame (primary, normal, thumb side) dotted with
     # each rest row.
     (a0, a1, a2), (b0, b1, b2), (c0, c1, c2) = _REST_FRAME_ROWS[side]
@@ -110,7 +115,7 @@ def hand_world_rotation(points_unity: np.ndarray, side: str) -> np.ndarray | Non
         (p * a0 + n * a1 + t * a2, p * b0 + n * b1 + t * b2, p * c0 + n * c1 + t * c2)
         for p, n, t in zip(primary, normal, thumb_side)
     )
-    return vec3.quat_from_rows(rows)
+    return np.array(fr.from_rows(rows))
 
 
 def hand_world_rotation_from_pose(pose_unity: np.ndarray, side: str) -> np.ndarray | None:

@@ -28,8 +28,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from vtdriver import coords
+from vtdriver import float_rotation as fr
 from vtdriver.frame import Landmarks
-from vtdriver.solvers import vec3
 
 POSE_LEFT_WRIST, POSE_RIGHT_WRIST = 15, 16
 POSE_LEFT_SHOULDER, POSE_RIGHT_SHOULDER = 11, 12
@@ -52,14 +52,14 @@ class _Hand:
 
     landmarks: np.ndarray  # as the tracker gave them; returned unchanged
     unity: np.ndarray  # (21, 3) in Unity axes, pixels
-    wrist: vec3.Vec3
+    wrist: fr.Vec
     palm: float  # wrist to middle knuckle
 
 
 def _measure(landmarks: np.ndarray, size: tuple[int, int]) -> _Hand:
     unity = coords.image_to_unity(landmarks, size)
     wrist = unity[HAND_WRIST].tolist()
-    return _Hand(landmarks, unity, wrist, vec3.length(vec3.sub(unity[HAND_MIDDLE_MCP].tolist(), wrist)))
+    return _Hand(landmarks, unity, wrist, fr.length(fr.sub(unity[HAND_MIDDLE_MCP].tolist(), wrist)))
 
 
 def _other(side: str) -> str:
@@ -89,7 +89,7 @@ class HandednessCheck:
         self._max_distance = max_distance
         self._max_gap_s = max_gap_s
         # side -> (wrist in Unity pixels, time) where each side's hand was last seen
-        self._previous: dict[str, tuple[vec3.Vec3, float]] = {}
+        self._previous: dict[str, tuple[fr.Vec, float]] = {}
         self.swaps = 0  # how many frames were corrected, for diagnostics
         self.duplicates = 0  # frames where both hand models sat on one hand
 
@@ -121,7 +121,7 @@ class HandednessCheck:
             return None
         left, right = hands["left"], hands["right"]
         palm = (left.palm + right.palm) / 2
-        gap = vec3.length(vec3.sub(_centre(left), _centre(right)))
+        gap = fr.length(fr.sub(_centre(left), _centre(right)))
         if not palm > 0 or gap >= _DUPLICATE_PALMS * palm:
             return None
         for side in SIDES:
@@ -153,7 +153,7 @@ class HandednessCheck:
             return None
         votes = set()
         for side, hand in hands.items():
-            distances = {s: vec3.length(vec3.sub(hand.wrist, w)) for s, w in recent.items()}
+            distances = {s: fr.length(fr.sub(hand.wrist, w)) for s, w in recent.items()}
             nearest = min(distances, key=distances.get)
             if hand.palm <= 0 or distances[nearest] > _CONTINUITY_PALMS * hand.palm:
                 continue  # this hand has just come into view
