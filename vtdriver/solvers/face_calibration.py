@@ -36,6 +36,7 @@ _ADAPTIVE_RANGE = {
 }
 _ADAPTIVE_INDEX = np.array([FEATURE_INDEX[name] for name in _ADAPTIVE_RANGE])
 _ADAPTIVE_PRIOR_LIST = list(_ADAPTIVE_RANGE.values())
+_ADAPTIVE_INDEX_LIST = _ADAPTIVE_INDEX.tolist()
 
 
 class RunningCalibration:
@@ -97,13 +98,12 @@ class RunningCalibration:
 
     def _blend_range_scale(self) -> np.ndarray:
         confidence, low = self._confidence(), self._min_range_scale
-        scale = np.ones(NUM_FEATURES)
-        scale[_ADAPTIVE_INDEX] = [
-            1.0 + confidence * (min(max(peak / prior, low), 1.0) - 1.0)
-            for peak, prior in zip(self._peak, _ADAPTIVE_PRIOR_LIST)
-        ]
-        scale.setflags(write=False)
-        return scale
+        scale = [1.0] * NUM_FEATURES
+        for i, peak, prior in zip(_ADAPTIVE_INDEX_LIST, self._peak, _ADAPTIVE_PRIOR_LIST):
+            scale[i] = 1.0 + confidence * (min(max(peak / prior, low), 1.0) - 1.0)
+        array = np.fromiter(scale, float, NUM_FEATURES)
+        array.setflags(write=False)
+        return array
 
     @property
     def neutral(self) -> np.ndarray:
