@@ -2,7 +2,8 @@
 
 Per frame: head pose (face_geometry) -> head-local features (face_features) -> calibration
 (running neutral/range and/or a loaded profile) -> ARKit weights (face_blendshapes) ->
-wink handling -> held gaze (face_gaze) -> per-group smoothing -> VRM presets (face_vrm).
+wink handling -> held gaze (face_gaze) -> per-group smoothing (face_smoothing) -> VRM presets
+(face_vrm).
 Names: ARKit camelCase + VRM 1.0 presets; "Left" = the subject's own left (window mode).
 """
 from __future__ import annotations
@@ -47,9 +48,9 @@ def _group_of(name: str) -> str:
     return "mouth"
 
 
-_GROUP_NAMES = {g: tuple(n for n in ARKIT_NAMES if _group_of(n) == g) for g in SMOOTHING_GROUPS}
-# The solver keeps all 52 ARKit weights as one array in this order: the blendshape model's,
-# then the eyeLook group from the held gaze. Its output dict lists them in the same order.
+# The solver keeps all 52 ARKit weights as one list/array in this order: the blendshape
+# model's, then the eyeLook group from the held gaze. Its output dict lists them in the same
+# order, and one GroupedWeightSmoother filters them, each with its group's window.
 _TRACKED_NAMES = WEIGHT_NAMES + LOOK_NAMES
 _SLOT = {name: i for i, name in enumerate(_TRACKED_NAMES)}
 _BLINK_RIGHT, _BLINK_LEFT = _SLOT["eyeBlinkRight"], _SLOT["eyeBlinkLeft"]
