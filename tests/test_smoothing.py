@@ -196,3 +196,28 @@ def test_fit_weights_are_reused_on_steady_times_and_refitted_on_jitter():
     refitted = cache.weights(jittered)
     assert refitted is not first
     assert np.allclose(refitted, savgol_weights(np.array(jittered), 1, 8), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("window,polyorder,lag", [(9, 1, 0), (7, 2, 2), (5, 1, 1), (1, 0, 0)])
+def test_stream_equals_a_direct_fit_of_its_recent_samples(window, polyorder, lag):
+    """The ring buffer, its weight layouts and the weight cache against a plain least-squares
+    fit of the samples since the last restart, through jitter, repeats, gaps and a NaN entry."""
+    rng = np.random.default_rng(window + polyorder + lag)
+    settings = SmoothingSettings(window=window, polyorder=polyorder, lag_frames=lag, max_gap_seconds=0.2)
+    stream = SavitzkyGolayStream(settings)
+    t, kept = 0.0, []
+    for k in range(200):
+        t += 0.5 if k % 37 == 36 else (1.0 + (0.3 * rng.normal() if k % 3 == 0 else 0.0)) / FPS
+        sample = rng.normal(size=(4, 3))
+        if k % 29 == 5:
+            sample[1, 2] = np.nan
+        out = stream.update(sample, t)
+        if kept and t - kept[-1][0] > settings.max_gap_seconds:
+            kept = []
+        if np.isnan(sample).any():
+            sample = np.where(np.isnan(sample), kept[-1][1], sample)
+        kept = (kept + [(t, sample)])[-window:]
+        times = np.array([time for time, _ in kept])
+        weights = savgol_weights(times, polyorder, max(len(kept) - 1 - lag, 0))
+        expected = np.tensordot(weights, np.array([s for _, s in kept]), axes=1)
+        assert np.allclose(out, expected, rtol=0, atol=1e-9), k
