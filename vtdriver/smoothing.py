@@ -139,11 +139,10 @@ class SavitzkyGolayStream:
     ``None`` (part not tracked) resets it, as does a time gap above ``max_gap_seconds``, a
     time going backwards or a change of shape: the filter never bridges a gap.
 
-    Cost per frame is constant and small: the history is a preallocated ring of ``window``
-    rows, each sample written once, and the output is one product of the whole ring with the
-    fit weights (from a ``FitWeightCache``) laid out in ring order. A steady stream reuses
-    one such layout per ring slot; rows outside the fit weigh 0 (they hold older finite
-    samples, or the zeros the ring starts with, never NaN)."""
+    Cost per frame is constant and small: the history lives in a preallocated buffer written
+    twice (slot i and i + window), so the last ``window`` samples are always one contiguous
+    block and the output is one matrix-vector product; the fit weights come from a
+    ``FitWeightCache``."""
 
     def __init__(self, settings: SmoothingSettings):
         settings.validate()
@@ -152,12 +151,10 @@ class SavitzkyGolayStream:
         self._max_gap = settings.max_gap_seconds
         self._times: deque[float] = deque(maxlen=settings.window)
         self._shape: tuple[int, ...] | None = None
-        self._history: np.ndarray | None = None  # (window, *shape)
-        self._rows: np.ndarray | None = None  # the same buffer as (window, samples' size)
+        self._history: np.ndarray | None = None  # (2 * window, *shape)
+        self._rows: np.ndarray | None = None  # the same buffer as (2 * window, samples' size)
         self._written = 0  # samples written since the last reset
         self._fit = FitWeightCache(settings.polyorder, settings.lag_frames)
-        self._layout_of: np.ndarray | None = None  # the fit weights the layouts are for
-        self._layouts: dict[int, np.ndarray] = {}  # newest sample's slot -> weights by ring row
 
     @property
     def settings(self) -> SmoothingSettings:
@@ -191,26 +188,18 @@ class SavitzkyGolayStream:
             sample = np.where(np.isfinite(sample), sample, self._last_sample())
         if sample.shape != self._shape:
             self._shape = sample.shape
-            self._history = np.zeros((self._window, *sample.shape))
-            self._rows = self._history.reshape(self._window, -1)
-        slot = self._written % self._window
-        self._history[slot] = sample  # a copy: the history never aliases the caller's array
+            self._history = np.empty((2 * self._window, *sample.shape))
+            self._rows = self._history.reshape(2 * self._window, -1)
+        window = self._window
+        slot = self._written % window
+        # Copies: the history never aliases the caller's array.
+        self._history[slot] = sample
+        self._history[slot + window] = sample
         self._written += 1
         times.append(float(t))
-        return self._layout(self._fit.weights(times), slot).dot(self._rows).reshape(self._shape)
-
-    def _layout(self, weights: np.ndarray, newest: int) -> np.ndarray:
-        """``weights`` (oldest first) placed at the ring rows of their samples, the newest at
-        row ``newest``; 0 elsewhere."""
-        if weights is not self._layout_of:
-            self._layout_of, self._layouts = weights, {}
-        layout = self._layouts.get(newest)
-        if layout is None:
-            layout = np.zeros(self._window)
-            count = len(weights)
-            layout[(newest - count + 1 + np.arange(count)) % self._window] = weights
-            self._layouts[newest] = layout
-        return layout
+        stop = slot + window + 1
+        recent = self._rows[stop - len(times): stop]
+        return self._fit.weights(times).dot(recent).reshape(self._shape)
 
 
 class LandmarkSmoother:
