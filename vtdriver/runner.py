@@ -6,6 +6,7 @@ user (Ctrl+C, SIGTERM, --frames, --duration) or the end of a finite source stops
 """
 from __future__ import annotations
 
+import gc
 import re
 import signal
 import sys
@@ -208,6 +209,8 @@ class Runner:
                 if self._on_result is not None:
                     self._on_result(item, lm, result, latency_ms)
                 self.counters.frames_out += 1
+                if self.counters.frames_out == 1:
+                    _settle_heap()
                 self.counters.tracked = {
                     "pose": result.frame.tracking.get("pose", False),
                     "face": result.frame.tracking.get("face", False),
@@ -242,3 +245,14 @@ class Runner:
         self._read_source_counters()
         sent, errors = self.outputs.totals()
         self._log(self.status.render(self.counters, self.timer, sent, errors))
+
+
+def _settle_heap() -> None:
+    """Once the first frame is through (MediaPipe's graphs, the caches and the pipeline's state
+    now exist), move everything alive into the collector's permanent generation. The cyclic
+    collector then no longer walks MediaPipe's and numpy's large object graphs every time the
+    per-frame tuples and dicts trigger it. Measured on webcam_thumbs_up paced at 10 fps (150
+    frames, twice each): pipeline p50 3.4-3.7 -> 2.95 ms, end-to-end minus tracker p95
+    5.6-5.8 -> 5.1-5.2 ms. Objects freed later are still freed by reference counting."""
+    gc.collect()
+    gc.freeze()
