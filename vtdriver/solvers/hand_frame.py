@@ -21,9 +21,6 @@ from vtdriver import float_rotation as fr
 from vtdriver.frame import Landmarks
 from vtdriver.solvers.bone_frames import (
     MIN_LENGTH,
-    frame_rotation,
-    is_direction,
-    perpendicular,
 )
 
 # MediaPipe hand landmark indices.
@@ -50,25 +47,29 @@ def _rest_knuckles(side: str) -> dict[str, np.ndarray]:
     }
 
 
-def _pose_directions(wrist, index, pinky, thumb):
+def _pose_directions(wrist: fr.Vec, index: fr.Vec, pinky: fr.Vec, thumb: fr.Vec) -> tuple[fr.Vec, fr.Vec]:
     """Fingers = wrist -> between the index and pinky points. Thumb side = the sum of the unit
     parts across the fingers of index - pinky and thumb - wrist: the pose's hand points are
-    coarse, two cues are steadier than one. None when neither cue is usable."""
-    fingers = 0.5 * (index + pinky) - wrist
-    if not is_direction(fingers):
-        return fingers, np.zeros(3)
-    f = quat.normalize(fingers)
-    cues = np.stack((perpendicular(index - pinky, f), perpendicular(thumb - wrist, f)))
-    usable = is_direction(cues)
-    return fingers, np.sum(quat.normalize(cues[usable]), axis=0)
+    coarse, two cues are steadier than one. A zero thumb side when neither cue is usable."""
+    fingers = fr.sub(tuple(0.5 * (i + p) for i, p in zip(index, pinky)), wrist)  # type: ignore[arg-type]
+    across = (0.0, 0.0, 0.0)
+    f = fr.unit(fingers) if _is_direction(fingers) else None
+    if f is None:
+        return fingers, across
+    for cue in (fr.perpendicular(fr.sub(index, pinky), f), fr.perpendicular(fr.sub(thumb, wrist), f)):
+        unit = fr.unit(cue) if _is_direction(cue) else None
+        if unit is not None:
+            across = (across[0] + unit[0], across[1] + unit[1], across[2] + unit[2])
+    return fingers, across
 
 
-def _rotation_or_none(fingers, across, rest_fingers, rest_across) -> np.ndarray | None:
-    if not (is_direction(fingers) and is_direction(across)):
-        return None
-    if np.linalg.norm(np.cross(quat.normalize(fingers), quat.normalize(across))) < _MIN_SINE:
-        return None
-    return frame_rotation(fingers, across, rest_fingers, rest_across)
+def _is_direction(v: fr.Vec) -> bool:
+    return MIN_LENGTH < fr.length(v) < math.inf
+
+
+def _rest_pose_directions(side: str) -> tuple[fr.Vec, fr.Vec]:
+    rest = {k: tuple(v.tolist()) for k, v in _rest_knuckles(side).items()}
+    return _pose_directions(rest["wrist"], rest["index"], rest["pinky"], rest["thumb"])
 
 
 def _rest_frame_rows(side: str) -> tuple[fr.Vec, fr.Vec, fr.Vec]:
@@ -82,6 +83,10 @@ def _rest_frame_rows(side: str) -> tuple[fr.Vec, fr.Vec, fr.Vec]:
 # Constant per side, so each frame builds only the observed frame.
 _REST_FRAME_ROWS = {side: _rest_frame_rows(side) for side in ("left", "right")}
 _FRAME_POINTS = np.array([WRIST, INDEX_MCP, MIDDLE_MCP, PINKY_MCP])
+_POSE_HAND_INDICES = {
+    side: [POSE_HAND_POINTS[side][k] for k in ("wrist", "pinky", "index", "thumb")] for side in ("left", "right")
+}
+_REST_POSE_DIRECTIONS = {side: _rest_pose_directions(side) for side in ("left", "right")}
 
 
 def hand_world_rotation(points_unity: np.ndarray, side: str) -> np.ndarray | None:
@@ -120,17 +125,21 @@ def hand_world_rotation(points_unity: np.ndarray, side: str) -> np.ndarray | Non
 
 def hand_world_rotation_from_pose(pose_unity: np.ndarray, side: str) -> np.ndarray | None:
     """Fallback from the pose's wrist, pinky, index and thumb points (33 points, Unity axes),
-    read as the wrist and the knuckles of those fingers; or None."""
-    idx = POSE_HAND_POINTS[side]
+    read as the wrist and the knuckles of those fingers; or None. On plain floats, like
+    ``hand_world_rotation``: a lost hand takes this path every frame."""
     pose = np.asarray(pose_unity, dtype=float)
-    wrist, pinky, index, thumb = (pose[idx[k]] for k in ("wrist", "pinky", "index", "thumb"))
-    if pose.shape[0] < 33 or not np.all(np.isfinite([wrist, pinky, index, thumb])):
+    if pose.ndim != 2 or pose.shape[0] < 33 or pose.shape[1] < 3:
         return None
-    rest = _rest_knuckles(side)
-    return _rotation_or_none(
-        *_pose_directions(wrist, index, pinky, thumb),
-        *_pose_directions(rest["wrist"], rest["index"], rest["pinky"], rest["thumb"]),
-    )
+    wrist, pinky, index, thumb = pose[_POSE_HAND_INDICES[side], :3].tolist()
+    if not all(math.isfinite(x) for point in (wrist, pinky, index, thumb) for x in point):
+        return None
+    fingers, across = _pose_directions(wrist, index, pinky, thumb)
+    if not (_is_direction(fingers) and _is_direction(across)):
+        return None
+    if fr.length(fr.cross(fr.unit(fingers), fr.unit(across))) < _MIN_SINE:  # type: ignore[arg-type]
+        return None
+    rotation = fr.frame_rotation(fingers, across, *_REST_POSE_DIRECTIONS[side], 0, 2)
+    return None if rotation is None else np.array(rotation)
 
 
 def pose_hand_points_at_rest(side: str) -> dict[str, np.ndarray]:
