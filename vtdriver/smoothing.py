@@ -230,6 +230,9 @@ class LandmarkSmoother:
 
 def smoothstep(x: np.ndarray | float) -> np.ndarray | float:
     """0 -> 0, 1 -> 1 with zero slope at both ends, so eases start and stop without a kick."""
+    if isinstance(x, float) and x == x:
+        x = min(max(x, 0.0), 1.0)
+        return x * x * (3.0 - 2.0 * x)
     x = np.clip(x, 0.0, 1.0)
     return x * x * (3.0 - 2.0 * x)
 
@@ -240,6 +243,10 @@ def lerp(a: np.ndarray | float, b: np.ndarray | float, w: float) -> np.ndarray:
 
 
 Mix = Callable[[np.ndarray, np.ndarray, float], np.ndarray]
+
+
+# Parts with more values than this are mixed in one stacked call (see HoldThenEase._mix_all).
+_STACK_FROM_KEYS = 4
 
 
 class HoldThenEase:
@@ -339,7 +346,9 @@ class HoldThenEase:
         starts = [np.asarray(v, dtype=float) for v in starts]
         ends = [np.asarray(v, dtype=float) for v in ends]
         shape = starts[0].shape
-        if all(v.shape == shape for v in starts) and all(v.shape == shape for v in ends):
+        # A part of a few bones mixes faster one by one (quat.slerp's float path for single
+        # quaternions, bit-identical to its array code) than through ~25 stacked numpy calls.
+        if len(keys) > _STACK_FROM_KEYS and all(v.shape == shape for v in starts) and all(v.shape == shape for v in ends):
             return dict(zip(keys, self._mix(np.stack(starts), np.stack(ends), w)))
         return {k: np.asarray(self._mix(a, b, w), dtype=float) for k, a, b in zip(keys, starts, ends)}
 
