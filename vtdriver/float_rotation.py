@@ -15,6 +15,7 @@ Vec = tuple[float, float, float]
 Quat = tuple[float, float, float, float]
 
 _EPS = 1e-9  # as quat.normalize
+IDENTITY: Quat = (0.0, 0.0, 0.0, 1.0)
 
 
 def sub(a: Vec, b: Vec) -> Vec:
@@ -73,6 +74,26 @@ def normalized(q: Quat) -> Quat | None:
     if not _EPS <= size < math.inf:
         return None
     return (q[0] / size, q[1] / size, q[2] / size, q[3] / size)
+
+
+def unit_or_identity(q: Quat) -> Quat:
+    """q normalised, or the identity when it is zero or not finite (``quat.normalize``)."""
+    return normalized(q) or IDENTITY
+
+
+def slerp(a: Quat, b: Quat, t: float) -> Quat:
+    """``quat.slerp`` of two unit quaternions (same formula, cut-off and final normalisation)."""
+    dot = a[0] * b[0] + a[1] * b[1] + a[2] * b[2] + a[3] * b[3]
+    if dot < 0:
+        b = (-b[0], -b[1], -b[2], -b[3])
+        dot = -dot
+    theta = math.acos(min(dot, 1.0))
+    sin_theta = math.sin(theta)
+    if sin_theta < 1e-6:
+        wa, wb = 1.0 - t, t
+    else:
+        wa, wb = math.sin((1.0 - t) * theta) / sin_theta, math.sin(t * theta) / sin_theta
+    return unit_or_identity((wa * a[0] + wb * b[0], wa * a[1] + wb * b[1], wa * a[2] + wb * b[2], wa * a[3] + wb * b[3]))
 
 
 def rotate(q: Quat, v: Vec) -> Vec:

@@ -11,6 +11,8 @@ import math
 
 import numpy as np
 
+from vtdriver import float_rotation as fr
+
 IDENTITY = np.array([0.0, 0.0, 0.0, 1.0])
 _EPS = 1e-9
 # Single vectors and quaternions (1-D inputs) take plain-float fast paths below: a numpy call
@@ -73,14 +75,7 @@ def multiply(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     a = np.asarray(a, dtype=float)
     b = np.asarray(b, dtype=float)
     if a.shape == (4,) and b.shape == (4,):
-        ax, ay, az, aw = a.tolist()
-        bx, by, bz, bw = b.tolist()
-        return np.array((
-            aw * bx + ax * bw + ay * bz - az * by,
-            aw * by - ax * bz + ay * bw + az * bx,
-            aw * bz + ax * by - ay * bx + az * bw,
-            aw * bw - ax * bx - ay * by - az * bz,
-        ))
+        return np.array(fr.multiply(a.tolist(), b.tolist()))
     ax, ay, az, aw = a[..., 0], a[..., 1], a[..., 2], a[..., 3]
     bx, by, bz, bw = b[..., 0], b[..., 1], b[..., 2], b[..., 3]
     return np.stack(
@@ -103,14 +98,7 @@ def rotate(q: np.ndarray, v: np.ndarray) -> np.ndarray:
     q = np.asarray(q, dtype=float)
     v = np.asarray(v, dtype=float)
     if q.shape == (4,) and v.shape == (3,):
-        ux, uy, uz, w = q.tolist()
-        vx, vy, vz = v.tolist()
-        tx, ty, tz = 2.0 * (uy * vz - uz * vy), 2.0 * (uz * vx - ux * vz), 2.0 * (ux * vy - uy * vx)
-        return np.array((
-            vx + w * tx + (uy * tz - uz * ty),
-            vy + w * ty + (uz * tx - ux * tz),
-            vz + w * tz + (ux * ty - uy * tx),
-        ))
+        return np.array(fr.rotate(q.tolist(), v.tolist()))
     u, w = q[..., :3], q[..., 3:]
     t = 2.0 * cross(u, v)
     return v + w * t + cross(u, t)
@@ -155,27 +143,11 @@ def from_matrix(m: np.ndarray) -> np.ndarray:
 
 
 def _from_single_matrix(rows: list[list[float]]) -> np.ndarray | None:
-    """``from_matrix`` of one matrix on floats (same candidates, first largest diagonal term
-    as np.argmax picks); None when the diagonal has a NaN, left to the array code."""
-    (m00, m01, m02), (m10, m11, m12), (m20, m21, m22) = rows
-    trace = m00 + m11 + m22
-    diagonal = (m00, m11, m22, trace)
-    if any(x != x for x in diagonal):
+    """``from_matrix`` of one matrix on floats (``float_rotation.from_rows``: the same
+    candidates and choice); None when the diagonal has a NaN, left to the array code."""
+    if any(rows[i][i] != rows[i][i] for i in range(3)):
         return None
-    choice = 0
-    for k in (1, 2, 3):
-        if diagonal[k] > diagonal[choice]:
-            choice = k
-    if choice == 0:
-        q = (1 + m00 - m11 - m22, m01 + m10, m02 + m20, m21 - m12)
-    elif choice == 1:
-        q = (m01 + m10, 1 - m00 + m11 - m22, m12 + m21, m02 - m20)
-    elif choice == 2:
-        q = (m02 + m20, m12 + m21, 1 - m00 - m11 + m22, m10 - m01)
-    else:
-        q = (m21 - m12, m02 - m20, m10 - m01, 1 + trace)
-    q = normalize(np.array(q))
-    return -q if q[3] < 0 else q
+    return np.array(fr.from_rows(rows))
 
 
 def from_axis_angle(axis: np.ndarray, angle: np.ndarray | float) -> np.ndarray:
@@ -231,30 +203,15 @@ def basis(primary: np.ndarray, secondary: np.ndarray, primary_axis: int, seconda
 def _single_basis(p: list[float], s: list[float], primary_axis: int, secondary_axis: int) -> np.ndarray | None:
     """``basis`` of one vector pair on floats; None (left to the array code and its fallbacks)
     when either direction is degenerate."""
-    length = _length(p)
-    if not _EPS <= length < math.inf:
-        return None
-    p = [x / length for x in p]
-    along = s[0] * p[0] + s[1] * p[1] + s[2] * p[2]
-    s = [s[0] - along * p[0], s[1] - along * p[1], s[2] - along * p[2]]
-    length = _length(s)
-    if not _EPS <= length < math.inf:
-        return None
-    s = [x / length for x in s]
-    cols: list[list[float]] = [p, p, p]
-    cols[primary_axis] = p
-    cols[secondary_axis] = s
-    third = 3 - primary_axis - secondary_axis
-    a, b = cols[(third + 1) % 3], cols[(third + 2) % 3]
-    cols[third] = [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
-    return np.array(cols).T
+    cols = fr.basis_columns(p, s, primary_axis, secondary_axis)
+    return None if cols is None else np.array(cols).T
 
 
 def slerp(a: np.ndarray, b: np.ndarray, t: np.ndarray | float) -> np.ndarray:
     a = normalize(a)
     b = normalize(b)
     if a.shape == (4,) and b.shape == (4,) and isinstance(t, float | int):
-        return _single_slerp(a.tolist(), b.tolist(), float(t))
+        return np.array(fr.slerp(a.tolist(), b.tolist(), float(t)))
     dot = np.sum(a * b, axis=-1, keepdims=True)
     b = np.where(dot < 0, -b, b)
     dot = np.abs(dot)
@@ -268,21 +225,6 @@ def slerp(a: np.ndarray, b: np.ndarray, t: np.ndarray | float) -> np.ndarray:
     wa = np.where(small, 1.0 - t, np.sin((1.0 - t) * theta) / safe)
     wb = np.where(small, t, np.sin(t * theta) / safe)
     return normalize(wa * a + wb * b)
-
-
-def _single_slerp(a: list[float], b: list[float], t: float) -> np.ndarray:
-    """``slerp`` of two unit quaternions on floats (same formula and cut-off as the array code)."""
-    dot = a[0] * b[0] + a[1] * b[1] + a[2] * b[2] + a[3] * b[3]
-    if dot < 0:
-        b = [-x for x in b]
-        dot = -dot
-    theta = math.acos(min(dot, 1.0))
-    sin_theta = math.sin(theta)
-    if sin_theta < 1e-6:
-        wa, wb = 1.0 - t, t
-    else:
-        wa, wb = math.sin((1.0 - t) * theta) / sin_theta, math.sin(t * theta) / sin_theta
-    return normalize(np.array([wa * x + wb * y for x, y in zip(a, b)]))
 
 
 def angle_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -100,8 +100,7 @@ def _part_names() -> dict[str, tuple[str, ...]]:
 def _unit_product(a: fr.Quat, b: np.ndarray) -> np.ndarray:
     """a * b as a unit quaternion (identity if it is zero or not finite, as quat.normalize),
     on floats: one product of two 4-vectors is not worth numpy's per-call dispatch."""
-    q = fr.normalized(fr.multiply(a, tuple(b.tolist())))
-    return quat.IDENTITY.copy() if q is None else np.array(q)
+    return np.array(fr.unit_or_identity(fr.multiply(a, tuple(b.tolist()))))
 
 
 def _local(parent_world: np.ndarray, child_world: np.ndarray) -> np.ndarray:

@@ -72,7 +72,7 @@ def finger_rotations(segments: tuple[fr.Vec, fr.Vec, fr.Vec], rest: RestFinger) 
         (f0 * m0 + f1 * m1 + f2 * m2, a0 * m0 + a1 * m1 + a2 * m2, n0 * m0 + n1 * m1 + n2 * m2), rest.half_turn
     )
     outer = (f0 * l0 + f1 * l1 + f2 * l2, a0 * l0 + a1 * l1 + a2 * l2, n0 * l0 + n1 * l1 + n2 * l2)
-    distal = _arc_from_x(_unrotate(intermediate, outer), rest.half_turn)
+    distal = _arc_from_x(fr.rotate(fr.conjugate(intermediate), outer), rest.half_turn)
     # Both arcs seen from the parent bone: their axes rotated out of the rest frame.
     return proximal, _from_rest_frame(intermediate, rest.columns), _from_rest_frame(distal, rest.columns)
 
@@ -91,19 +91,6 @@ def _arc_from_x(v: fr.Vec, half_turn: fr.Vec) -> Quat:
     arc = (0.0, -v[2], v[1], lift) if lift >= 1e-6 else (*half_turn, 0.0)
     size = math.sqrt(arc[0] * arc[0] + arc[1] * arc[1] + arc[2] * arc[2] + arc[3] * arc[3])
     return (arc[0] / size, arc[1] / size, arc[2] / size, arc[3] / size)
-
-
-def _unrotate(q: Quat, v: fr.Vec) -> fr.Vec:
-    """v rotated by the inverse of the unit quaternion q: ``quat.rotate(conjugate(q), v)``,
-    v + w t + u x t with u = -q.xyz and t = 2 u x v."""
-    u0, u1, u2, w = -q[0], -q[1], -q[2], q[3]
-    v0, v1, v2 = v
-    t0, t1, t2 = 2.0 * (u1 * v2 - u2 * v1), 2.0 * (u2 * v0 - u0 * v2), 2.0 * (u0 * v1 - u1 * v0)
-    return (
-        v0 + w * t0 + (u1 * t2 - u2 * t1),
-        v1 + w * t1 + (u2 * t0 - u0 * t2),
-        v2 + w * t2 + (u0 * t1 - u1 * t0),
-    )
 
 
 def _from_rest_frame(q: Quat, columns: tuple[fr.Vec, fr.Vec, fr.Vec]) -> Quat:
