@@ -17,8 +17,6 @@ import numpy as np
 from vtdriver import float_rotation as fr
 from vtdriver import humanoid, quat
 
-X_AXIS = np.array([1.0, 0.0, 0.0])
-
 
 def _offset(name: str) -> np.ndarray:
     return humanoid.REST_OFFSET[name]
@@ -31,17 +29,17 @@ _HIP_CENTRE = 0.5 * (_offset("LeftUpperLeg") + _offset("RightUpperLeg"))
 _SHOULDER_CENTRE = 0.5 * (
     _offset("LeftShoulder") + _offset("LeftUpperArm") + _offset("RightShoulder") + _offset("RightUpperArm")
 )
-CHAIN_SEGMENTS = np.stack((_offset("Spine") - _HIP_CENTRE, _offset("Chest"), _offset("UpperChest"), _SHOULDER_CENTRE))
-_SEGMENT_SUM = CHAIN_SEGMENTS.sum(axis=0)
+_CHAIN_SEGMENTS = np.stack((_offset("Spine") - _HIP_CENTRE, _offset("Chest"), _offset("UpperChest"), _SHOULDER_CENTRE))
+_SEGMENT_SUM = _CHAIN_SEGMENTS.sum(axis=0)
 _FRACTIONS = np.arange(4) / 3.0
 _REST_CHAIN = quat.normalize(_SEGMENT_SUM)
-_SEGMENTS_F = tuple(tuple(segment) for segment in CHAIN_SEGMENTS.tolist())
+_SEGMENTS_F = tuple(tuple(segment) for segment in _CHAIN_SEGMENTS.tolist())
 _SEGMENT_SUM_F = tuple(_SEGMENT_SUM.tolist())
 _FRACTIONS_F = tuple(_FRACTIONS.tolist())
 # For small tilts the chain turns by this fraction of the UpperChest's turn (each segment's
 # share of the turn, weighted by its length): with the first segment rigid on the resting hips,
 # the chest has to lean further than the torso line does.
-_CHAIN_TURN_SHARE = float(np.dot(quat.norm(CHAIN_SEGMENTS), _FRACTIONS) / quat.norm(CHAIN_SEGMENTS).sum())
+_CHAIN_TURN_SHARE = float(np.dot(quat.norm(_CHAIN_SEGMENTS), _FRACTIONS) / quat.norm(_CHAIN_SEGMENTS).sum())
 
 # Gauss-Newton settings. The residual of a real (noisy) pose is not zero, so the fit converges
 # linearly, about a factor 100 per step. After a step of size s is applied the error left is
