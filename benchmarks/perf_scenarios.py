@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from perf_sources import ClipCamera, LandmarkReplay, MemoryFrames, PacedFrames, rss_mb
+from perf_sources import ClipCamera, LandmarkReplay, MemoryFrames, PacedFrames, cpu_seconds, rss_mb
 from vtdriver.config.loader import load_config
 from vtdriver.frame import Landmarks
 from vtdriver.outputs.dispatch import OutputSet
@@ -74,20 +74,22 @@ def _pool(count: int, times_ms: dict[int, float] | None = None) -> TrackerPool:
     return TrackerPool.create(lambda: _RecordingTracker(HolisticTracker(settings), times_ms), count)
 
 
-def tracker_throughput(images: list[np.ndarray], fps: float, count: int) -> tuple[float, list[Landmarks | None]]:
+def tracker_throughput(images: list[np.ndarray], fps: float, count: int) -> tuple[float, float, list[Landmarks | None]]:
     """Frames/s of ``count`` Holistic instances tracking every frame of a decoded clip, with
-    nothing else running, and the landmarks in order."""
+    nothing else running, how many cores the process kept busy meanwhile, and the landmarks
+    in order."""
     with _pool(count) as pool:
         for warm in images[:2] * count:  # start every graph (the first frame loads models)
             pool.process(MemoryFrames([warm], fps).__iter__().__next__())
         stream = TrackedStream(MemoryFrames(images, fps), pool)
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), cpu_seconds()
         try:
             landmarks = [tracked.landmarks for tracked in stream]
         finally:
             stream.close()
         elapsed = time.perf_counter() - start
-    return len(images) / elapsed, landmarks
+        cores = (cpu_seconds() - cpu_start) / elapsed
+    return len(images) / elapsed, cores, landmarks
 
 
 def continuity(landmarks: list[Landmarks | None]) -> dict[str, float]:

@@ -116,17 +116,19 @@ def clip_rows(table: Table, sink: UdpSink, quick: bool) -> None:
 
     table.section(f"tracker-bound throughput, every frame of {CLIP} ({len(images)} frames, {images[0].shape[1]}x"
                   f"{images[0].shape[0]}), tracking only")
-    rounds = 1 if quick else 2
-    single_fps, parallel_fps = [], []
+    rounds = 1 if quick else 3
+    single, multi = [], []
     single_lm = parallel_lm = None
     for _ in range(rounds):  # alternated, so a change in machine load hits both alike
-        f, single_lm = scenarios.tracker_throughput(images, fps, 1)
-        single_fps.append(f)
-        f, parallel_lm = scenarios.tracker_throughput(images, fps, parallel)
-        parallel_fps.append(f)
-    s, p = max(single_fps), max(parallel_fps)
-    table.add("1 Holistic instance", f"{s:.1f} frames/s ({1000 / s:.0f} ms/frame)")
-    table.add(f"{parallel} instances, in order", f"{p:.1f} frames/s")
+        f, cores, single_lm = scenarios.tracker_throughput(images, fps, 1)
+        single.append((f, cores))
+        f, cores, parallel_lm = scenarios.tracker_throughput(images, fps, parallel)
+        multi.append((f, cores))
+    (s, s_cores), (p, p_cores) = max(single), max(multi)
+    table.add("1 Holistic instance", f"{s:.1f} frames/s ({1000 / s:.0f} ms/frame), {s_cores:.2f} cores busy")
+    table.add(f"{parallel} instances, in order", f"{p:.1f} frames/s, {p_cores:.2f} cores busy")
+    table.add("rounds, frames/s single | parallel",
+              ", ".join(f"{a[0]:.1f} | {b[0]:.1f}" for a, b in zip(single, multi)))
     table.add("parallel / single", f"{p / s:.2f}x", f">= {TARGET_PARALLEL_RATIO}x", p / s >= TARGET_PARALLEL_RATIO)
     for part in scenarios.PARTS:
         a, b = scenarios.continuity(single_lm)[part], scenarios.continuity(parallel_lm)[part]

@@ -246,3 +246,55 @@ def test_source_timings_split_grab_from_conversion():
     # Paced file: the read also slept, so its decode time is unknown and left out.
     assert source_timings(file_frame, 1_000, 1_750, realtime=True) == {"sanitize": 50}
     assert source_timings(CapturedFrame(image=frame.image, t=0.0, index=0), 0, 10, realtime=False) == {}
+
+
+class GatedTracker(SlowTracker):
+    """Holds one frame until the test opens the gate, like an instance that is slow on it."""
+
+    def __init__(self, seed: int, held_frame: int):
+        super().__init__(seed, delay_s=(0.0, 0.0))
+        self.held_frame = held_frame
+        self.gate = threading.Event()
+        self.finished: list[int] = []
+
+    def process(self, frame: CapturedFrame) -> Landmarks:
+        if frame.index == self.held_frame:
+            self.gate.wait(5.0)
+        landmarks = super().process(frame)
+        self.finished.append(frame.index)
+        return landmarks
+
+
+def _wait_for(condition, timeout_s: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True
+
+
+@pytest.mark.parametrize("realtime", [False, True])
+def test_a_file_queues_each_tracker_its_next_frame_and_a_live_source_does_not(realtime):
+    # Tracker 1 is stuck on frame 1, so frame 1 holds up the in-order hand-back. Reading a
+    # file, tracker 0 goes on to frame 4 meanwhile (two slots per tracker: frames 1-4 in
+    # flight); with a live source only frames 1 and 2 may be in flight, so tracker 0 stops
+    # after frame 2 and the next frame it tracks is a fresh one.
+    source = FileLikeSource(12)
+    source.realtime = realtime
+    fast, stuck = GatedTracker(0, held_frame=-1), GatedTracker(1, held_frame=1)
+    with TrackerPool([fast, stuck]) as pool:
+        stream = TrackedStream(source, pool)
+        try:
+            iterator = iter(stream)
+            assert next(iterator).item.index == 0
+            expected = [0, 2] if realtime else [0, 2, 4]
+            assert _wait_for(lambda: fast.finished == expected), fast.finished
+            time.sleep(0.1)  # room for a wrong extra frame to start
+            assert fast.indices == expected
+            stuck.gate.set()
+            assert [t.item.index for t in iterator] == list(range(1, 12))
+        finally:
+            stuck.gate.set()
+            stream.close()
+    assert fast.indices == list(range(0, 12, 2)) and stuck.indices == list(range(1, 12, 2))

@@ -1,13 +1,19 @@
 """A source's items with tracking done on worker threads, handed back in capture order.
 
 A feeder thread reads the source and submits each frame to a ``TrackerPool``; the frame loop
-takes the results, oldest first. At most ``pool.size`` items are in flight (read but not yet
-taken by the loop), and the feeder reads the source only when a slot is free, so:
+takes the results, oldest first. The feeder reads the source only when one of a fixed number
+of slots is free (a slot is an item read but not yet taken by the loop), so:
 
-- with a live camera (latest frame wins, vtdriver.sources.camera) a tracker always starts on
-  the newest frame; frames the trackers had no time for are dropped in the camera's one-slot
-  mailbox and counted there, never queued. Capture runs on its own thread and never waits.
-- with a video or ``--no-realtime`` every frame is read, tracked and handed back in order.
+- with a live camera (latest frame wins, vtdriver.sources.camera) there is one slot per
+  tracker, and a tracker always starts on the newest frame; frames the trackers had no time
+  for are dropped in the camera's one-slot mailbox and counted there, never queued. Capture
+  runs on its own thread and never waits.
+- with a video or ``--no-realtime`` every frame is read, tracked and handed back in order,
+  and there are two slots per tracker: each tracker has its next frame queued when it
+  finishes one, so it neither waits for the decode nor idles while a slower neighbour holds
+  up the in-order hand-back (with one slot each, two Holistic instances kept 1.85 of this
+  machine's 2 cores busy; with two, 1.93: benchmarks/run_all.py). Queuing costs latency,
+  which only a live source cares about.
 - while the loop solves and sends frame ``k``, the trackers already work on the next frames.
 
 Timing: the feeder stamps how long the source took to hand over each frame and splits it into
@@ -71,6 +77,12 @@ def source_timings(frame: CapturedFrame, requested_ns: int, received_ns: int, re
     return timings
 
 
+def slot_count(trackers: int, realtime: bool) -> int:
+    """How many items may be in flight: one per tracker for a live source (the freshest frame
+    wins), two per tracker for a file read as fast as the trackers go."""
+    return trackers if realtime else 2 * trackers
+
+
 class TrackedStream:
     """Iterate once: ``for tracked in TrackedStream(source, pool): ...``; ``close()`` always."""
 
@@ -79,7 +91,7 @@ class TrackedStream:
         self._pool = pool
         self._should_stop = should_stop
         self._realtime = bool(getattr(source, "realtime", True))
-        self._slots = threading.Semaphore(pool.size)
+        self._slots = threading.Semaphore(slot_count(pool.size, self._realtime))
         self._out: queue.SimpleQueue = queue.SimpleQueue()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._feed, name="frame feeder", daemon=True)

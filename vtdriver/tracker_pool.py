@@ -80,9 +80,9 @@ class _Worker:
 class TrackerPool:
     """Runs ``trackers`` on worker threads, frame ``i`` on tracker ``i % N``.
 
-    ``submit`` never waits: the caller keeps at most ``size`` frames unfinished (the frame
-    loop's in-order window guarantees it), so a job only ever queues behind the one its
-    tracker is finishing. ``process`` is the synchronous form (the ``Tracker`` protocol), for
+    ``submit`` never waits: the caller bounds how many frames are unfinished (one per tracker
+    for a live source, two for a file: vtdriver.tracked_stream.slot_count), so a job only
+    ever queues behind the one or two its tracker already has. ``process`` is the synchronous form (the ``Tracker`` protocol), for
     commands that track one frame at a time."""
 
     def __init__(self, trackers: Sequence, owns_trackers: bool = True):
