@@ -23,7 +23,6 @@ from vtdriver.frame import Landmarks
 from vtdriver.settings import setting
 from vtdriver.smoothing import HoldThenEase, lerp
 from vtdriver.solvers import body_pose as bp
-from vtdriver.solvers.bone_frames import partial_rotation
 from vtdriver.solvers.hand_frame import (
     POSE_HAND_POINTS,
     HandFrame,
@@ -97,14 +96,20 @@ def _part_names() -> dict[str, tuple[str, ...]]:
     return parts
 
 
-def _unit_product(a: fr.Quat, b: np.ndarray) -> np.ndarray:
-    """a * b as a unit quaternion (identity if it is zero or not finite, as quat.normalize),
-    on floats: one product of two 4-vectors is not worth numpy's per-call dispatch."""
-    return np.array(fr.unit_or_identity(fr.multiply(a, tuple(b.tolist()))))
+def _local(parent_world: fr.Quat, child_world: fr.Quat) -> fr.Quat:
+    """parent^-1 * child as a unit quaternion (identity if it is zero or not finite, as
+    quat.normalize). The solver works on floats and makes arrays once, at the end: a numpy
+    call on one quaternion costs more than the arithmetic."""
+    return fr.unit_or_identity(fr.multiply(fr.conjugate(parent_world), child_world))
 
 
-def _local(parent_world: np.ndarray, child_world: np.ndarray) -> np.ndarray:
-    return _unit_product(fr.conjugate(tuple(parent_world.tolist())), child_world)
+def _half_of(q: fr.Quat) -> fr.Quat:
+    """``bone_frames.partial_rotation(q, 0.5)`` on floats (quat.slerp from the identity)."""
+    return fr.slerp(fr.IDENTITY, fr.unit_or_identity(q), 0.5)
+
+
+def _as_floats(q: np.ndarray | fr.Quat) -> fr.Quat:
+    return tuple(q.tolist()) if isinstance(q, np.ndarray) else q  # type: ignore[return-value]
 
 
 class BodySolver:
@@ -134,15 +139,17 @@ class BodySolver:
         pipeline shares it with the hands stage), else computed here."""
         solved = self.solve_parts(lm, hands)
         shown = {part: self._loss[part].update(solved.get(part), lm.t) for part in self._parts}
-        bones: dict[str, np.ndarray] = {}
+        rotations: dict[str, fr.Quat] = {}
         for part in ("torso", "head", "left_arm", "right_arm", "left_leg", "right_leg"):
-            bones.update(shown[part])
+            for name, value in shown[part].items():
+                rotations[name] = _as_floats(value)
         for side in bp.SIDES:
             s = side.capitalize()
             for part, lower, end in ((f"{side}_hand", f"{s}LowerArm", f"{s}Hand"), (f"{side}_foot", f"{s}LowerLeg", f"{s}Foot")):
-                bones[lower] = _unit_product(tuple(bones[lower].tolist()), shown[part][_TWIST])
-                bones[end] = shown[part][end]
-        bones = _finite_or_identity({name: bones[name] for name in BODY_BONES if name in bones})
+                twisted = fr.multiply(rotations[lower], _as_floats(shown[part][_TWIST]))
+                rotations[lower] = fr.unit_or_identity(twisted)
+                rotations[end] = _as_floats(shown[part][end])
+        bones = _unit_arrays(rotations)
         root = None
         if self.settings.root_motion:
             anchor = self._root_position(lm)
@@ -178,7 +185,7 @@ class BodySolver:
             if hand is None and np.all(usable[list(POSE_HAND_POINTS[side].values())]):
                 hand = hand_world_rotation_from_pose(points, side)
             hand_world[side] = hand
-        return bp.PoseInput(points=points, usable=usable, hand_world=hand_world)
+        return bp.PoseInput.of(points, usable, hand_world)
 
     def _root_position(self, lm: Landmarks) -> np.ndarray | None:
         """Root (Hips) position from where the body sits in the image: the anchor's offset from
@@ -201,39 +208,43 @@ class BodySolver:
         return root if np.all(np.isfinite(root)) else None
 
 
-def solve_parts(pose: bp.PoseInput, upper_body_only: bool) -> dict[str, dict[str, np.ndarray]]:
+def solve_parts(pose: bp.PoseInput, upper_body_only: bool) -> dict[str, dict[str, fr.Quat]]:
     """Local rotations per part for the parts this pose defines; a part it does not define is
     absent (the torso's absence drops everything, as limbs are relative to it)."""
     torso = bp.solve_torso(pose, upper_body_only)
     if torso is None:
         return {}
     hips = torso["Hips"]
-    parts: dict[str, dict[str, np.ndarray]] = {
+    parts: dict[str, dict[str, fr.Quat]] = {
         "torso": {
             "Hips": hips,
             **{name: _local(torso[parent], torso[name]) for parent, name in zip(("Hips", *bp.SPINE_BONES), bp.SPINE_BONES)},
-            "LeftShoulder": quat.IDENTITY,
-            "RightShoulder": quat.IDENTITY,
+            "LeftShoulder": fr.IDENTITY,
+            "RightShoulder": fr.IDENTITY,
         }
     }
     head = bp.solve_head(pose)
     if head is not None:
-        neck = partial_rotation(_local(torso["UpperChest"], head), 0.5)  # neck and head share the turn
-        parts["head"] = {"Neck": neck, "Head": _local(quat.multiply(torso["UpperChest"], neck), head)}
-    p, ok = pose.points, pose.usable
+        neck = _half_of(_local(torso["UpperChest"], head))  # neck and head share the turn
+        parts["head"] = {"Neck": neck, "Head": _local(fr.multiply(torso["UpperChest"], neck), head)}
+    p, ok = pose.rows, pose.ok
     for side in bp.SIDES:
         s = side.capitalize()
         chain = (bp.SHOULDER[side], bp.ELBOW[side], bp.WRIST[side])
-        if np.all(ok[list(chain)]):
+        if all(ok[i] for i in chain):
             parent = torso[f"{s}Shoulder"]
-            limb = solve_limb(*p[list(chain)], (f"{s}UpperArm", f"{s}LowerArm", f"{s}Hand"), bp.ELBOW_FLEXION_REST, parent, pose.hand_world[side])
+            limb = solve_limb(*(p[i] for i in chain), (f"{s}UpperArm", f"{s}LowerArm", f"{s}Hand"), _ELBOW_FLEXION_REST, parent, pose.hand_world[side])
             _add_limb(parts, limb, parent, f"{side}_arm", f"{side}_hand", f"{s}UpperArm", f"{s}LowerArm", f"{s}Hand")
         chain = (bp.HIP[side], bp.KNEE[side], bp.ANKLE[side])
-        if not upper_body_only and np.all(ok[list(chain)]):
+        if not upper_body_only and all(ok[i] for i in chain):
             foot = bp.solve_foot(pose, side)
-            limb = solve_limb(*p[list(chain)], (f"{s}UpperLeg", f"{s}LowerLeg", f"{s}Foot"), bp.KNEE_FLEXION_REST, hips, foot)
+            limb = solve_limb(*(p[i] for i in chain), (f"{s}UpperLeg", f"{s}LowerLeg", f"{s}Foot"), _KNEE_FLEXION_REST, hips, foot)
             _add_limb(parts, limb, hips, f"{side}_leg", f"{side}_foot", f"{s}UpperLeg", f"{s}LowerLeg", f"{s}Foot")
     return parts
+
+
+_ELBOW_FLEXION_REST = tuple(bp.ELBOW_FLEXION_REST.tolist())
+_KNEE_FLEXION_REST = tuple(bp.KNEE_FLEXION_REST.tolist())
 
 
 def _add_limb(parts, limb, parent, limb_part, end_part, upper, lower, end) -> None:
@@ -244,12 +255,12 @@ def _add_limb(parts, limb, parent, limb_part, end_part, upper, lower, end) -> No
         parts[end_part] = {_TWIST: limb.twist, end: limb.end_local}
 
 
-def _finite_or_identity(bones: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Unit quaternions, identity for any that is not finite (a last guard: nothing non-finite
-    may leave the solver)."""
-    stacked = np.array([bones[name] for name in bones], dtype=float).reshape(-1, 4)
-    stacked = np.where(np.all(np.isfinite(stacked), axis=1, keepdims=True), stacked, quat.IDENTITY)
-    return dict(zip(bones, quat.normalize(stacked)))
+def _unit_arrays(rotations: dict[str, fr.Quat]) -> dict[str, np.ndarray]:
+    """The body bones as unit quaternion arrays, identity for any that is zero or not finite
+    (a last guard: nothing non-finite may leave the solver), built as one array."""
+    names = [name for name in BODY_BONES if name in rotations]
+    stacked = np.array([fr.unit_or_identity(rotations[name]) for name in names], dtype=float).reshape(-1, 4)
+    return dict(zip(names, stacked))
 
 
 def _depth_levels() -> tuple[tuple[np.ndarray, np.ndarray], ...]:

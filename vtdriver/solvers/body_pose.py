@@ -20,15 +20,17 @@ What the landmarks do not show is filled in explicitly, never by chance:
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from vtdriver import quat
+from vtdriver import float_rotation as fr
 from vtdriver.solvers import spine_fit
-from vtdriver.solvers.bone_frames import frame_rotation, is_direction, perpendicular
+from vtdriver.solvers.bone_frames import MIN_LENGTH, frame_rotation_of
 
 X_AXIS, Y_AXIS, Z_AXIS = np.eye(3)
+_X, _Y, _Z = (1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0)
 
 # MediaPipe pose landmark indices.
 NOSE = 0
@@ -57,65 +59,90 @@ SIDES = ("left", "right")
 @dataclass(frozen=True)
 class PoseInput:
     """Pose landmarks in Unity axes (33, 3), which of them are usable, and the Hand bones'
-    world rotations from hand landmarks when a hand was tracked (else None per side)."""
+    world rotations from hand landmarks when a hand was tracked (else None per side).
+    ``rows`` and ``ok`` are the same points and flags as Python floats and bools: the part
+    solvers read a few landmarks each, and indexing a list costs nothing next to a numpy call."""
 
     points: np.ndarray
     usable: np.ndarray  # (33,) bool: finite and visible enough
     hand_world: dict[str, np.ndarray | None]
+    rows: list[list[float]]
+    ok: list[bool]
+
+    @classmethod
+    def of(cls, points: np.ndarray, usable: np.ndarray, hand_world: dict[str, np.ndarray | None]) -> "PoseInput":
+        return cls(points, usable, hand_world, points.tolist(), usable.tolist())
 
 
-def solve_torso(pose: PoseInput, upper_body_only: bool) -> dict[str, np.ndarray] | None:
+def _is_direction(v: fr.Vec) -> bool:
+    size = fr.length(v)
+    return math.isfinite(size) and size > MIN_LENGTH
+
+
+def _midpoint_difference(a: list[float], b: list[float], c: list[float], d: list[float]) -> fr.Vec:
+    """(a + b) / 2 - (c + d) / 2, rounded as the array expression it replaces."""
+    return (0.5 * (a[0] + b[0]) - 0.5 * (c[0] + d[0]), 0.5 * (a[1] + b[1]) - 0.5 * (c[1] + d[1]),
+            0.5 * (a[2] + b[2]) - 0.5 * (c[2] + d[2]))
+
+
+def solve_torso(pose: PoseInput, upper_body_only: bool) -> dict[str, fr.Quat] | None:
     """World rotations of Hips and the spine bones, or None when the torso is not usable."""
     # Seated streamers hide their hips; MediaPipe still estimates them (pose_world is centred
     # on them), and in upper-body mode they only set the torso's up direction.
-    hips = [HIP["left"], HIP["right"]]
-    if not np.all(pose.usable[[SHOULDER["left"], SHOULDER["right"]]]):
+    p, ok = pose.rows, pose.ok
+    left_shoulder, right_shoulder = p[SHOULDER["left"]], p[SHOULDER["right"]]
+    left_hip, right_hip = p[HIP["left"]], p[HIP["right"]]
+    if not (ok[SHOULDER["left"]] and ok[SHOULDER["right"]]):
         return None
-    if not (np.all(np.isfinite(pose.points[hips])) if upper_body_only else np.all(pose.usable[hips])):
+    if upper_body_only:
+        if not all(map(math.isfinite, left_hip + right_hip)):
+            return None
+    elif not (ok[HIP["left"]] and ok[HIP["right"]]):
         return None
-    p = pose.points
-    shoulder_line = p[SHOULDER["right"]] - p[SHOULDER["left"]]
-    hip_line = p[HIP["right"]] - p[HIP["left"]]
-    up = 0.5 * (p[SHOULDER["left"]] + p[SHOULDER["right"]]) - 0.5 * (p[HIP["left"]] + p[HIP["right"]])
-    if not (is_direction(shoulder_line) and is_direction(up)):
+    shoulder_line = fr.sub(right_shoulder, left_shoulder)
+    hip_line = fr.sub(right_hip, left_hip)
+    up = _midpoint_difference(left_shoulder, right_shoulder, left_hip, right_hip)
+    if not (_is_direction(shoulder_line) and _is_direction(up)):
         return None
-    up = quat.normalize(up)
-    chest0 = frame_rotation(shoulder_line, up, X_AXIS, Y_AXIS, 0, 1)
-    if upper_body_only or not is_direction(hip_line):
-        hips = quat.IDENTITY
+    up = fr.unit(up)
+    chest0 = frame_rotation_of(shoulder_line, up, _X, _Y, 0, 1)
+    if upper_body_only or not _is_direction(hip_line):
+        hips = fr.IDENTITY
         chest = spine_fit.fit_upper_body(chest0, shoulder_line, up)
     else:
-        hips0 = frame_rotation(hip_line, up, X_AXIS, Y_AXIS, 0, 1)
+        hips0 = frame_rotation_of(hip_line, up, _X, _Y, 0, 1)
         hips, chest = spine_fit.fit_full_body(hips0, chest0, hip_line, shoulder_line, up)
-    fractions = spine_fit.spine_fractions(quat.multiply(quat.conjugate(hips), chest))
+    fractions = spine_fit.spine_fractions(fr.multiply(fr.conjugate(hips), chest))
     world = {"Hips": hips}
     for k, name in enumerate(SPINE_BONES, start=1):
-        world[name] = quat.multiply(hips, fractions[k])
+        world[name] = fr.multiply(hips, fractions[k])
     for side in ("Left", "Right"):
         world[f"{side}Shoulder"] = world["UpperChest"]
     return world
 
 
-def solve_head(pose: PoseInput) -> np.ndarray | None:
+def solve_head(pose: PoseInput) -> fr.Quat | None:
     """Head world rotation from the eyes and mouth corners: across = left -> right of both
     pairs, up = mouth centre -> eye centre."""
-    if not np.all(pose.usable[list(HEAD_POINTS)]):
+    ok = pose.ok
+    if not all(ok[i] for i in HEAD_POINTS):
         return None
-    p = pose.points
-    across = (p[RIGHT_EYE] - p[LEFT_EYE]) + (p[MOUTH_RIGHT] - p[MOUTH_LEFT])
-    up = 0.5 * (p[LEFT_EYE] + p[RIGHT_EYE]) - 0.5 * (p[MOUTH_LEFT] + p[MOUTH_RIGHT])
-    if not (is_direction(across) and is_direction(up)):
+    p = pose.rows
+    eyes, mouth = fr.sub(p[RIGHT_EYE], p[LEFT_EYE]), fr.sub(p[MOUTH_RIGHT], p[MOUTH_LEFT])
+    across = (eyes[0] + mouth[0], eyes[1] + mouth[1], eyes[2] + mouth[2])
+    up = _midpoint_difference(p[LEFT_EYE], p[RIGHT_EYE], p[MOUTH_LEFT], p[MOUTH_RIGHT])
+    if not (_is_direction(across) and _is_direction(up)):
         return None
-    return frame_rotation(across, up, X_AXIS, Y_AXIS, 0, 1)
+    return frame_rotation_of(across, up, _X, _Y, 0, 1)
 
 
-def solve_foot(pose: PoseInput, side: str) -> np.ndarray | None:
-    needed = [ANKLE[side], HEEL[side], FOOT_INDEX[side]]
-    if not np.all(pose.usable[needed]):
+def solve_foot(pose: PoseInput, side: str) -> fr.Quat | None:
+    ok = pose.ok
+    if not (ok[ANKLE[side]] and ok[HEEL[side]] and ok[FOOT_INDEX[side]]):
         return None
-    p = pose.points
-    forward = p[FOOT_INDEX[side]] - p[HEEL[side]]
-    up = p[ANKLE[side]] - p[HEEL[side]]
-    if not (is_direction(forward) and is_direction(perpendicular(up, quat.normalize(forward)))):
+    p = pose.rows
+    forward = fr.sub(p[FOOT_INDEX[side]], p[HEEL[side]])
+    up = fr.sub(p[ANKLE[side]], p[HEEL[side]])
+    if not (_is_direction(forward) and _is_direction(fr.perpendicular(up, fr.unit(forward) or _X))):
         return None
-    return frame_rotation(forward, up, FOOT_FORWARD_REST, FOOT_UP_REST, 2, 1)
+    return frame_rotation_of(forward, up, _Z, _Y, 2, 1)

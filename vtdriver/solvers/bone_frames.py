@@ -60,6 +60,18 @@ def frame_rotation(
     return quat.from_matrix(current @ np.swapaxes(rest, -1, -2))
 
 
+def frame_rotation_of(
+    primary: fr.Vec, secondary: fr.Vec, rest_primary: fr.Vec, rest_secondary: fr.Vec, primary_axis: int, secondary_axis: int
+) -> fr.Quat:
+    """``frame_rotation`` for one bone given and returned as floats; a degenerate frame takes
+    the array code and its fallbacks."""
+    single = fr.frame_rotation(primary, secondary, rest_primary, rest_secondary, primary_axis, secondary_axis)
+    if single is not None:
+        return single
+    arrays = (np.array(primary), np.array(secondary), np.array(rest_primary), np.array(rest_secondary))
+    return tuple(frame_rotation(*arrays, primary_axis, secondary_axis).tolist())  # type: ignore[return-value]
+
+
 def twist_then_swing(q: np.ndarray, axis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Split q = twist * swing, twist about the unit ``axis`` (applied on the parent side, like
     forearm pronation before wrist flexion) and swing about an axis orthogonal to it."""

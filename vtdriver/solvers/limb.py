@@ -10,6 +10,7 @@ steps (a half-turn swing, a collapsed frame) go through the array code and its f
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,14 +32,22 @@ class LimbSolution:
     (hand or foot) orientation is known, the lower bone's twist and the end bone's local
     rotation (the swing left over)."""
 
-    upper: np.ndarray
-    lower_untwisted: np.ndarray
-    twist: np.ndarray | None
-    end_local: np.ndarray | None
+    upper: fr.Quat
+    lower_untwisted: fr.Quat
+    twist: fr.Quat | None
+    end_local: fr.Quat | None
+
+
+def _floats(v: Sequence[float] | np.ndarray) -> tuple[float, ...]:
+    return tuple(v.tolist()) if isinstance(v, np.ndarray) else tuple(v)
 
 
 def _rest_direction(child: str) -> fr.Vec:
     return fr.unit(tuple(humanoid.REST_OFFSET[child].tolist()))  # type: ignore[return-value]
+
+
+# Read every frame by every limb; the rest pose never changes.
+_REST_DIRECTIONS = {name: _rest_direction(name) for name in humanoid.REST_OFFSET}
 
 
 def _is_direction(v: fr.Vec) -> bool:
@@ -61,34 +70,35 @@ def _shortest_arc(a: fr.Vec, b: fr.Vec) -> fr.Quat:
 
 
 def solve_limb(
-    root: np.ndarray,
-    middle: np.ndarray,
-    end: np.ndarray,
+    root: Sequence[float] | np.ndarray,
+    middle: Sequence[float] | np.ndarray,
+    end: Sequence[float] | np.ndarray,
     bones: tuple[str, str, str],
-    flexion_rest: np.ndarray,
-    parent_world: np.ndarray,
-    end_world: np.ndarray | None,
+    flexion_rest: Sequence[float] | np.ndarray,
+    parent_world: Sequence[float] | np.ndarray,
+    end_world: Sequence[float] | np.ndarray | None,
 ) -> LimbSolution | None:
     """A two-bone limb. ``bones`` names the upper, lower and end bones (for their rest
     directions). The upper bone's roll comes from the joint's bending plane, or from the end
     bone's (else the parent's) flexion direction when straight."""
-    r, m, e = root.tolist(), middle.tolist(), end.tolist()
+    r, m, e = _floats(root), _floats(middle), _floats(end)
     upper_vec = (m[0] - r[0], m[1] - r[1], m[2] - r[2])
     lower_vec = (e[0] - m[0], e[1] - m[1], e[2] - m[2])
     if not (_is_direction(upper_vec) and _is_direction(lower_vec)):
         return None
     _, lower_name, end_name = bones
-    rest_upper, rest_lower = _rest_direction(lower_name), _rest_direction(end_name)
-    flexion_rest_v: fr.Vec = tuple(flexion_rest.tolist())  # type: ignore[assignment]
-    parent: fr.Quat = tuple(parent_world.tolist())  # type: ignore[assignment]
+    rest_upper, rest_lower = _REST_DIRECTIONS[lower_name], _REST_DIRECTIONS[end_name]
+    flexion_rest_v: fr.Vec = _floats(flexion_rest)  # type: ignore[assignment]
+    parent: fr.Quat = _floats(parent_world)  # type: ignore[assignment]
+    end_q: fr.Quat | None = None if end_world is None else _floats(end_world)  # type: ignore[assignment]
     u = _unit_or_x(upper_vec)
     bend = fr.perpendicular(_unit_or_x(lower_vec), u)
     # Without a usable end bone: the roll of the shortest swing from the parent's rest
     # direction, i.e. the limb's roll as if it had only swung (never along u unless reversed).
     swing_from_rest = _shortest_arc(fr.rotate(parent, rest_upper), u)
     fallback = fr.rotate(fr.multiply(swing_from_rest, parent), flexion_rest_v)
-    if end_world is not None:
-        from_end = fr.perpendicular(fr.rotate(tuple(end_world.tolist()), flexion_rest_v), u)  # type: ignore[arg-type]
+    if end_q is not None:
+        from_end = fr.perpendicular(fr.rotate(end_q, flexion_rest_v), u)
         if _is_direction(from_end) and fr.length(from_end) > _PLANE_FULLY_TRUSTED_SINE:
             fallback = from_end
     fallback = _unit_or_x(fr.perpendicular(fallback, u))
@@ -97,19 +107,14 @@ def solve_limb(
     flexion = tuple(trust * b + (1.0 - trust) * f for b, f in zip(bend_dir, fallback))
     if not _is_direction(flexion):  # type: ignore[arg-type]
         flexion = fallback  # bend exactly opposite the fallback at the blend's midpoint
-    upper_world = fr.frame_rotation(u, flexion, rest_upper, flexion_rest_v, 0, 2)  # type: ignore[arg-type]
-    if upper_world is None:
-        upper_world = tuple(
-            bone_frames.frame_rotation(np.array(u), np.array(flexion), np.array(rest_upper), flexion_rest, 0, 2).tolist()
-        )
+    upper_world = bone_frames.frame_rotation_of(u, flexion, rest_upper, flexion_rest_v, 0, 2)  # type: ignore[arg-type]
     lower_start = fr.rotate(upper_world, rest_lower)
     lower_world = fr.multiply(_shortest_arc(lower_start, lower_vec), upper_world)
-    upper_out, lower_out = np.array(upper_world), np.array(lower_world)
-    if end_world is None:
-        return LimbSolution(upper_out, lower_out, None, None)
-    relative = fr.multiply(fr.conjugate(lower_world), tuple(end_world.tolist()))  # type: ignore[arg-type]
+    if end_q is None:
+        return LimbSolution(upper_world, lower_world, None, None)
+    relative = fr.multiply(fr.conjugate(lower_world), end_q)
     split = fr.twist_then_swing(relative, rest_lower)
     if split is None:
         twist, swing = bone_frames.twist_then_swing(np.array(relative), np.array(rest_lower))
-        return LimbSolution(upper_out, lower_out, twist, swing)
-    return LimbSolution(upper_out, lower_out, np.array(split[0]), np.array(split[1]))
+        return LimbSolution(upper_world, lower_world, tuple(twist.tolist()), tuple(swing.tolist()))  # type: ignore[arg-type]
+    return LimbSolution(upper_world, lower_world, split[0], split[1])

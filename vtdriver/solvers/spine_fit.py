@@ -33,6 +33,8 @@ _CHAIN_SEGMENTS = np.stack((_offset("Spine") - _HIP_CENTRE, _offset("Chest"), _o
 _SEGMENT_SUM = _CHAIN_SEGMENTS.sum(axis=0)
 _FRACTIONS = np.arange(4) / 3.0
 _REST_CHAIN = quat.normalize(_SEGMENT_SUM)
+# quat.from_two_vectors normalised its arguments again; the start keeps that rounding.
+_REST_CHAIN_F: fr.Vec = tuple(quat.normalize(_REST_CHAIN).tolist())  # type: ignore[assignment]
 _SEGMENTS_F = tuple(tuple(segment) for segment in _CHAIN_SEGMENTS.tolist())
 _SEGMENT_SUM_F = tuple(_SEGMENT_SUM.tolist())
 _FRACTIONS_F = tuple(_FRACTIONS.tolist())
@@ -51,14 +53,19 @@ _CONVERGED_STEP = 1e-5
 _MAX_STEP = 0.5  # radians: a wild first step on a degenerate pose cannot flip the torso
 
 
-def spine_fractions(relative: np.ndarray) -> np.ndarray:
-    """(..., 4, 4): 0, 1/3, 2/3 and all of each ``relative`` rotation, about its own axis."""
-    relative = quat.normalize(relative)
-    relative = np.where(relative[..., 3:] < 0, -relative, relative)
-    half_angle = np.arctan2(quat.norm(relative[..., :3]), relative[..., 3])
-    axis = quat.normalize(relative[..., :3])
-    scaled = half_angle[..., None] * _FRACTIONS
-    return np.concatenate((axis[..., None, :] * np.sin(scaled)[..., None], np.cos(scaled)[..., None]), axis=-1)
+def spine_fractions(relative: fr.Quat) -> list[fr.Quat]:
+    """0, 1/3, 2/3 and all of the ``relative`` rotation, about its own axis."""
+    q = fr.unit_or_identity(relative)
+    if q[3] < 0:
+        q = (-q[0], -q[1], -q[2], -q[3])
+    xyz = (q[0], q[1], q[2])
+    half_angle = math.atan2(fr.length(xyz), q[3])
+    ax, ay, az = fr.unit(xyz) or (1.0, 0.0, 0.0)
+    out = []
+    for fraction in _FRACTIONS_F:
+        s = math.sin(half_angle * fraction)
+        out.append((ax * s, ay * s, az * s, math.cos(half_angle * fraction)))
+    return out
 
 
 def _chain_vector(relative: fr.Quat) -> fr.Vec | None:
@@ -170,17 +177,25 @@ def _x_axis_of(q: fr.Quat) -> fr.Vec:
     return (1.0 - 2.0 * (y * y + z * z), 2.0 * (x * y + z * w), 2.0 * (x * z - y * w))
 
 
-def _as_vec(v: np.ndarray) -> fr.Vec:
-    return tuple(np.asarray(v, dtype=float).tolist())  # type: ignore[return-value]
+def _tilt_start(up: fr.Vec) -> list[float]:
+    """Rotation vector of the extra lean the resting first segment calls for (see
+    _CHAIN_TURN_SHARE), about the axis that tilts the resting chain onto ``up``: about one
+    Gauss-Newton step closer than the chest frame itself."""
+    up = fr.unit(up) or (1.0, 0.0, 0.0)
+    tilt = fr.shortest_arc(_REST_CHAIN_F, up)
+    if tilt is None:  # upside down: the array code picks the half turn's axis
+        tilt = tuple(quat.from_two_vectors(_REST_CHAIN, np.array(up)).tolist())
+    tilt_axis = (tilt[0], tilt[1], tilt[2])
+    tilt_angle = 2.0 * math.atan2(fr.length(tilt_axis), tilt[3])
+    return [x * tilt_angle * (1.0 / _CHAIN_TURN_SHARE - 1.0) for x in fr.unit(tilt_axis) or (1.0, 0.0, 0.0)]
 
 
-def fit_upper_body(chest0: np.ndarray, shoulder_line: np.ndarray, up: np.ndarray) -> np.ndarray:
+def fit_upper_body(chest0: fr.Quat, shoulder_line: fr.Vec, up: fr.Vec) -> fr.Quat:
     """Hips at rest: rotate the chest (3 degrees of freedom) so that the chain's direction is
     ``up`` and the shoulder line is ``shoulder_line``, in the least-squares sense (the first
     spine segment is rigid with the resting hips, so both cannot always hold exactly)."""
-    shoulder_dir = fr.unit(_as_vec(shoulder_line)) or (1.0, 0.0, 0.0)
-    up_v = _as_vec(up)
-    chest0_q: fr.Quat = fr.normalized(tuple(np.asarray(chest0, dtype=float).tolist())) or (0.0, 0.0, 0.0, 1.0)  # type: ignore[arg-type]
+    shoulder_dir = fr.unit(shoulder_line) or (1.0, 0.0, 0.0)
+    chest0_q = fr.unit_or_identity(chest0)
 
     def chest(p: list[float]) -> fr.Quat:
         return fr.multiply(_rotation_vector_to_quat(p), chest0_q)
@@ -191,29 +206,20 @@ def fit_upper_body(chest0: np.ndarray, shoulder_line: np.ndarray, up: np.ndarray
         direction = None if chain is None else fr.unit(chain)
         if direction is None:
             return None
-        return [*fr.cross(direction, up_v), *fr.cross(_x_axis_of(c), shoulder_dir)]
+        return [*fr.cross(direction, up), *fr.cross(_x_axis_of(c), shoulder_dir)]
 
-    # Start with the extra lean the resting first segment calls for (see _CHAIN_TURN_SHARE),
-    # about the axis that tilts the resting chain onto ``up``: about one Gauss-Newton step
-    # closer than chest0 itself.
-    tilt = quat.from_two_vectors(_REST_CHAIN, up)
-    tilt_angle = 2.0 * math.atan2(float(quat.norm(tilt[:3])), float(tilt[3]))
-    tilt_axis = fr.unit(_as_vec(tilt[:3])) or (1.0, 0.0, 0.0)
-    start = [x * tilt_angle * (1.0 / _CHAIN_TURN_SHARE - 1.0) for x in tilt_axis]
-    return quat.normalize(np.array(chest(gauss_newton(residuals, start))))
+    return fr.unit_or_identity(chest(gauss_newton(residuals, _tilt_start(up))))
 
 
-def fit_full_body(hips0, chest0, hip_line, shoulder_line, up) -> tuple[np.ndarray, np.ndarray]:
+def fit_full_body(hips0: fr.Quat, chest0: fr.Quat, hip_line: fr.Vec, shoulder_line: fr.Vec, up: fr.Vec) -> tuple[fr.Quat, fr.Quat]:
     """Tilt the hips about the hip line and the chest about the shoulder line (both lines stay
     exact) until the chain's hip-centre -> shoulder-centre direction is ``up``. The split of
     that tilt between pelvis and spine is not observable; Gauss-Newton's minimum-norm steps
     keep it close to the starting guess (pelvis up = torso up)."""
-    hip_axis = fr.unit(_as_vec(hip_line)) or (1.0, 0.0, 0.0)
-    shoulder_axis = fr.unit(_as_vec(shoulder_line)) or (1.0, 0.0, 0.0)
-    up_v = _as_vec(up)
-    identity = (0.0, 0.0, 0.0, 1.0)
-    chest0_q = fr.normalized(tuple(np.asarray(chest0, dtype=float).tolist())) or identity  # type: ignore[arg-type]
-    hips0_q = fr.normalized(tuple(np.asarray(hips0, dtype=float).tolist())) or identity  # type: ignore[arg-type]
+    hip_axis = fr.unit(hip_line) or (1.0, 0.0, 0.0)
+    shoulder_axis = fr.unit(shoulder_line) or (1.0, 0.0, 0.0)
+    chest0_q = fr.unit_or_identity(chest0)
+    hips0_q = fr.unit_or_identity(hips0)
 
     def rotations(p: list[float]) -> tuple[fr.Quat, fr.Quat]:
         return fr.multiply(_about_axis(hip_axis, p[1]), hips0_q), fr.multiply(_about_axis(shoulder_axis, p[0]), chest0_q)
@@ -222,7 +228,7 @@ def fit_full_body(hips0, chest0, hip_line, shoulder_line, up) -> tuple[np.ndarra
         hips, chest = rotations(p)
         chain = _chain_vector(fr.multiply(fr.conjugate(hips), chest))
         direction = None if chain is None else fr.unit(fr.rotate(hips, chain))
-        return None if direction is None else list(fr.cross(direction, up_v))
+        return None if direction is None else list(fr.cross(direction, up))
 
     hips, chest = rotations(gauss_newton(residuals, [0.0, 0.0]))
-    return quat.normalize(np.array(hips)), quat.normalize(np.array(chest))
+    return fr.unit_or_identity(hips), fr.unit_or_identity(chest)
