@@ -8,10 +8,13 @@ Names: ARKit camelCase + VRM 1.0 presets; "Left" = the subject's own left (windo
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from vtdriver import float_rotation as fr
+from vtdriver import quat
 from vtdriver.frame import Landmarks
 from vtdriver.settings import setting
 from vtdriver.smoothing import SmoothingSettings
@@ -25,9 +28,9 @@ from vtdriver.solvers.face_blendshapes import (
     look_values,
 )
 from vtdriver.solvers.face_calibration import RunningCalibration
-from vtdriver.solvers.face_features import pose_features
-from vtdriver.solvers.face_gaze import GazeTracker, eye_rotation, eye_visibility
-from vtdriver.solvers.face_geometry import head_pose
+from vtdriver.solvers.face_features import NUM_FEATURES
+from vtdriver.solvers.face_gaze import GazeTracker, eye_rotation, eye_visibility_of
+from vtdriver.solvers.face_measure import FaceMeasurer
 from vtdriver.solvers.face_profile import CalibrationProfile
 from vtdriver.solvers.face_smoothing import GroupedWeightSmoother
 from vtdriver.solvers.face_vrm import VRM_NAMES, vrm_presets
@@ -110,6 +113,15 @@ def link_blinks(right: float, left: float, vis_right: float, vis_left: float, se
     return both, both
 
 
+def _quaternion(rows: list[list[float]]) -> np.ndarray:
+    """``quat.from_matrix`` of a rotation given as rows of floats, without building the
+    matrix: float_rotation works on the rows directly (quat does the same for one finite
+    matrix, after converting it back to rows)."""
+    if any(math.isnan(rows[i][i]) for i in range(3)):
+        return quat.from_matrix(np.array(rows))
+    return np.array(fr.from_rows(rows))
+
+
 class FaceSolver:
     def __init__(self, settings: FaceSettings | None = None, profile: CalibrationProfile | None = None):
         self._settings = settings or FaceSettings()
@@ -120,6 +132,7 @@ class FaceSolver:
         auto = mode == "on" or (mode == "auto" and profile is None)
         self._calibration = RunningCalibration(base) if auto else None
         self._base_neutral = base
+        self._measurer = FaceMeasurer()
         self._gaze = GazeTracker(self._settings.gaze_closed_threshold)
         self._model = BlendshapeModel(self._ranges)
         windows = dict(self._settings.smoothing_window)
@@ -137,11 +150,12 @@ class FaceSolver:
         self._smoother.reset()
 
     def solve(self, lm: Landmarks) -> FaceResult:
-        pose = head_pose(lm.face, lm.image_size) if lm.face is not None else None
-        if pose is None:
+        measured = self._measurer.measure(lm.face, lm.image_size) if lm.face is not None else None
+        if measured is None:
             self.reset()
             return FaceResult(blendshapes=dict.fromkeys(ARKIT_NAMES + VRM_NAMES, 0.0), tracked=False)
-        features = pose_features(pose)
+        rotation, feature_list = measured
+        features = np.fromiter(feature_list, float, NUM_FEATURES)
         if self._calibration is not None:
             self._calibration.update(features)
             neutral, scale = self._calibration.neutral, self._calibration.range_scale
@@ -149,7 +163,7 @@ class FaceSolver:
             neutral, scale = self._base_neutral, None
         weights = self._model.weight_list(features, neutral, scale)
 
-        vis_r, vis_l = eye_visibility(pose.rotation)
+        vis_r, vis_l = eye_visibility_of(*rotation[2])
         blinks = weights[_BLINK_RIGHT], weights[_BLINK_LEFT]
         if self._settings.link_eyes:
             blinks = link_blinks(*blinks, vis_r, vis_l, self._settings)
@@ -163,7 +177,7 @@ class FaceSolver:
         eye = eye_rotation(gaze_x, gaze_y, self._settings.eye_max_yaw_deg, self._settings.eye_max_pitch_deg)
         return FaceResult(
             blendshapes=blendshapes,
-            head_world=pose.quaternion,
+            head_world=_quaternion(rotation),
             eye_bones={"LeftEye": eye, "RightEye": eye.copy()},
             tracked=True,
         )

@@ -190,6 +190,17 @@ def pose_features(pose: HeadPose) -> np.ndarray:
 
 
 def _features(table: _Table, gathered: np.ndarray) -> np.ndarray:
+    return np.fromiter(feature_values(table, gathered), float, NUM_FEATURES)
+
+
+def feature_table(points: int) -> _Table:
+    """The table for a mesh of ``points`` landmarks (with irises from 478 on)."""
+    return _WITH_IRIS if points >= fi.NUM_LANDMARKS else _MESH_ONLY
+
+
+def feature_values(table: _Table, gathered: np.ndarray) -> list[float]:
+    """The ``FEATURE_NAMES`` values (all finite: a non-finite one becomes 0) from the head
+    coordinates ``table.points``/``table.axes`` name, gathered in that order."""
     values = table.matrix.dot(gathered)
     if not all_finite(values):
         # A non-finite coordinate must spoil only the features that use it, as when each
@@ -203,8 +214,10 @@ def _features(table: _Table, gathered: np.ndarray) -> np.ndarray:
     lengths = [math.sqrt(x * x + y * y + z * z) for x, y, z in zip(spans[0::3], spans[1::3], spans[2::3])]
     del out[NUM_FEATURES:]
     for eye in (0, 1):
-        eye_gaps = gaps[eye * _LID_GAPS_PER_EYE: (eye + 1) * _LID_GAPS_PER_EYE]
-        out[_EYE_OPEN.start + eye] = sum(max(gap, 0.0) for gap in eye_gaps) / _LID_GAPS_PER_EYE
+        total = 0.0  # a loop, not sum() of a generator: this runs every frame
+        for gap in gaps[eye * _LID_GAPS_PER_EYE: (eye + 1) * _LID_GAPS_PER_EYE]:
+            total += 0.0 if gap < 0.0 else gap  # max(gap, 0.0), keeping a NaN
+        out[_EYE_OPEN.start + eye] = total / _LID_GAPS_PER_EYE
     # Eye features are measured in eye widths; the block alternates right, left.
     widths = [max(lengths[0], _EPS), max(lengths[1], _EPS)]
     for i in range(_EYE_BLOCK.start, _EYE_BLOCK.stop):
@@ -214,5 +227,5 @@ def _features(table: _Table, gathered: np.ndarray) -> np.ndarray:
     for i in range(_LIP_GAPS.start, _LIP_GAPS.stop):
         out[i] = max(out[i], 0.0)
     if math.isfinite(sum(out)):  # a NaN or infinity anywhere makes the sum non-finite
-        return np.fromiter(out, float, NUM_FEATURES)
-    return np.array([value if math.isfinite(value) else 0.0 for value in out])
+        return out
+    return [value if math.isfinite(value) else 0.0 for value in out]

@@ -38,7 +38,11 @@ def eye_visibility(head_rotation: np.ndarray) -> tuple[float, float]:
     """(right, left) in [0, 1]: how squarely each eye faces the camera."""
     # Window mode: the camera is in front, +Z, so an eye's facing is the z component of its
     # rotated normal: the rotation's z row dotted with the normal.
-    zx, zy, zz = np.asarray(head_rotation, dtype=float)[2].tolist()
+    return eye_visibility_of(*np.asarray(head_rotation, dtype=float)[2].tolist())
+
+
+def eye_visibility_of(zx: float, zy: float, zz: float) -> tuple[float, float]:
+    """``eye_visibility`` from the rotation's z row."""
     right, left = ((zx * nx + zy * ny + zz * nz) / math.cos(_EYE_NORMAL_ANGLE) for nx, ny, nz in _EYE_NORMALS)
     return min(max(right, 0.0), 1.0), min(max(left, 0.0), 1.0)
 

@@ -75,8 +75,8 @@ def _frame_vector_table() -> tuple[np.ndarray, np.ndarray]:
     return landmarks, weights
 
 
-_FRAME_LANDMARKS, _FRAME_WEIGHTS = _frame_vector_table()
-_FRAME_WEIGHTS.setflags(write=False)
+FRAME_LANDMARKS, FRAME_WEIGHTS = _frame_vector_table()
+FRAME_WEIGHTS.setflags(write=False)
 # The rest correction turns about the head's x axis: its transpose is [[1, 0, 0], [0, c, s],
 # [0, -s, c]], so frame @ correction.T keeps x and mixes y and z with these two numbers.
 _REST_COS, _REST_SIN = _rest_correction().T[1, 1:].tolist()
@@ -136,10 +136,21 @@ def _frame_from(across: list[float], up: list[float]) -> tuple[list[float], list
     return x, y, z
 
 
+def head_rotation_rows(across: list[float], up: list[float]) -> list[list[float]] | None:
+    """Rows of the head rotation (head frame -> Unity axes) from the frame vectors, with the
+    rest pitch removed, or None when the vectors are degenerate."""
+    columns = _frame_from(across, up)
+    if columns is None:
+        return None
+    x, y, z = columns
+    c, s = _REST_COS, _REST_SIN
+    return [[x[i], c * y[i] - s * z[i], s * y[i] + c * z[i]] for i in range(3)]
+
+
 def raw_head_frame(points: np.ndarray) -> np.ndarray | None:
     """The uncorrected landmark frame (3x3, columns = head x, y, z in Unity axes) of a mesh
     given in Unity axes, or None when the points are degenerate."""
-    vectors = _FRAME_WEIGHTS @ points[_FRAME_LANDMARKS]
+    vectors = FRAME_WEIGHTS @ points[FRAME_LANDMARKS]
     if not np.isfinite(vectors[:2]).all():
         return None
     across, up = vectors[:2].tolist()
@@ -166,14 +177,9 @@ def _pose(points: np.ndarray) -> HeadPose | None:
     """Head pose of a mesh in Unity axes that nothing else holds (kept by the pose)."""
     if points.ndim != 2 or points.shape[0] < fi.NUM_MESH_LANDMARKS or not all_finite(points):
         return None
-    across, up, origin, span = _FRAME_WEIGHTS.dot(points.take(_FRAME_LANDMARKS, axis=0)).tolist()
-    columns = _frame_from(across, up)
+    across, up, origin, span = FRAME_WEIGHTS.dot(points.take(FRAME_LANDMARKS, axis=0)).tolist()
+    rows = head_rotation_rows(across, up)
     eye_span = _length(span)
-    if columns is None or eye_span < 1e-9:
+    if rows is None or eye_span < 1e-9:
         return None
-    x, y, z = columns
-    c, s = _REST_COS, _REST_SIN
-    rotation = np.array([
-        [x[i], c * y[i] - s * z[i], s * y[i] + c * z[i]] for i in range(3)
-    ])
-    return HeadPose(rotation=rotation, eye_span=eye_span, points=points, origin=np.array(origin))
+    return HeadPose(rotation=np.array(rows), eye_span=eye_span, points=points, origin=np.array(origin))

@@ -1,0 +1,90 @@
+"""One pass from MediaPipe's face landmarks to what the solver reads every frame: the head
+rotation and the feature vector.
+
+``head_pose`` followed by ``pose_features`` gives the same numbers, but converts all 478
+points to Unity axes and builds a ``HeadPose`` first. Only ~70 of the points are ever read
+(the head frame's and the features'), so this gathers those rows once, converts them, and
+does the same arithmetic on them: the per-frame numpy calls on the whole mesh were most of
+the face solver's geometry cost.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from vtdriver import coords
+from vtdriver.numeric import all_finite
+from vtdriver.solvers import face_indices as fi
+from vtdriver.solvers.face_features import feature_table, feature_values
+from vtdriver.solvers.face_geometry import FRAME_LANDMARKS, FRAME_WEIGHTS, head_rotation_rows
+
+# Below this image size, a mesh whose sum of squares is finite (every |value| < 1.4e154)
+# cannot overflow when scaled to pixels, so that sum alone tells whether the converted mesh
+# is finite, as head_pose checks it.
+_SAFE_IMAGE_SIZE = 1e150
+
+
+class _Plan:
+    """The rows to gather for one feature table: the head frame's landmarks, then the
+    features' (a landmark in both is gathered twice), so each part is a slice of one array."""
+
+    def __init__(self, points: int):
+        self.table = feature_table(points)
+        self.rows = np.concatenate((FRAME_LANDMARKS, self.table.landmarks))
+        self.frame = slice(0, len(FRAME_LANDMARKS))
+        self.features = slice(len(FRAME_LANDMARKS), len(self.rows))
+
+
+_WITH_IRIS = _Plan(fi.NUM_LANDMARKS)
+_MESH_ONLY = _Plan(fi.NUM_MESH_LANDMARKS)
+
+
+class FaceMeasurer:
+    """``measure_face`` for a stream, keeping the image-to-Unity factors of the last image
+    size: ``coords.image_to_unity`` is a per-axis scale (with coords' signs), so scaling by
+    its image of (1, 1, 1) gives the same numbers (negation is exact) without rebuilding the
+    scale every frame, which cost as much as the rest of the geometry."""
+
+    def __init__(self) -> None:
+        self._size: tuple[int, int] | None = None
+        self._to_unity = np.ones(3)
+
+    def measure(self, face: np.ndarray, image_size: tuple[int, int]) -> tuple[list[list[float]], list[float]] | None:
+        if image_size != self._size:
+            self._to_unity = coords.image_to_unity(np.ones(3), image_size)
+            self._size = image_size
+        return measure_face(face, image_size, self._to_unity)
+
+
+def measure_face(face: np.ndarray, image_size: tuple[int, int],
+                 to_unity: np.ndarray | None = None) -> tuple[list[list[float]], list[float]] | None:
+    """(rows of the head rotation, ``FEATURE_NAMES`` values) of normalised face landmarks,
+    or None where ``head_pose`` gives None. Equal to ``head_pose(face, image_size).rotation``
+    and ``pose_features`` of that pose. ``to_unity``: ``FaceMeasurer``'s factors for
+    ``image_size``."""
+    face = np.asarray(face, dtype=float)
+    if face.ndim != 2 or face.shape[0] < fi.NUM_MESH_LANDMARKS or min(image_size) <= 0:
+        return None
+    flat = face[:, :3].ravel()
+    if not (math.isfinite(flat.dot(flat)) and max(image_size) < _SAFE_IMAGE_SIZE):
+        # A bad value, or one that might overflow in pixels: the exact check on the whole mesh.
+        if not all_finite(coords.image_to_unity(face, image_size)):
+            return None
+    plan = _WITH_IRIS if face.shape[0] >= fi.NUM_LANDMARKS else _MESH_ONLY
+    gathered = face.take(plan.rows, axis=0)
+    if to_unity is None:
+        points = coords.image_to_unity(gathered, image_size)
+    else:
+        points = (gathered if gathered.shape[1] == 3 else gathered[:, :3]) * to_unity
+    vectors = FRAME_WEIGHTS.dot(points[plan.frame])
+    across, up, _, span = vectors.tolist()
+    rows = head_rotation_rows(across, up)
+    eye_span = math.sqrt(span[0] * span[0] + span[1] * span[1] + span[2] * span[2])
+    if rows is None or eye_span < 1e-9:
+        return None
+    # HeadPose.local_points: (points - origin) @ (rotation / eye_span); the division on
+    # floats is the same IEEE operation as numpy's on each entry.
+    to_head = np.array([[value / eye_span for value in row] for row in rows])
+    local = (points[plan.features] - vectors[2]).dot(to_head)
+    return rows, feature_values(plan.table, local.take(plan.table.landmark_flat))
