@@ -156,3 +156,13 @@ def test_solver_does_not_mutate_its_input():
     BodySolver(BodySettings(root_motion=True)).solve(lm)
     for k, v in before.items():
         assert np.array_equal(getattr(lm, k), v)
+
+
+@pytest.mark.parametrize("threshold, arm_driven", [(0.0, True), (0.5, False)])
+def test_unknown_visibility_counts_as_zero(threshold, arm_driven):
+    # A NaN visibility is "not seen": a threshold of 0 accepts it, any higher one rejects it.
+    base = synth.make_landmarks(ARM_UP, with_hands=False)
+    world = np.array(base.pose_world)
+    world[[bp.ELBOW["right"], bp.WRIST["right"]], 3] = np.nan
+    parts = BodySolver(BodySettings(visibility_threshold=threshold)).solve_parts(replace(base, pose_world=world))
+    assert "torso" in parts and ("right_arm" in parts) == arm_driven and "left_arm" in parts

@@ -175,9 +175,17 @@ def frame_rotation(
 ) -> Quat | None:
     """``bone_frames.frame_rotation`` on floats: the rotation taking the rest frame onto the
     current one (current basis times the transposed rest basis)."""
-    current = basis_columns(primary, secondary, primary_axis, secondary_axis)
     rest = basis_columns(rest_primary, rest_secondary, primary_axis, secondary_axis)
-    if current is None or rest is None:
+    return None if rest is None else frame_rotation_from_rest(primary, secondary, rest, primary_axis, secondary_axis)
+
+
+def frame_rotation_from_rest(
+    primary: Vec, secondary: Vec, rest: tuple[Vec, Vec, Vec], primary_axis: int, secondary_axis: int
+) -> Quat | None:
+    """``frame_rotation`` with the rest basis already built (``basis_columns``): a bone's rest
+    frame never changes, so its solver builds it once."""
+    current = basis_columns(primary, secondary, primary_axis, secondary_axis)
+    if current is None:
         return None
     # (C R^T)[i][j] = sum_k C[i][k] R[j][k], with C and R given by columns: C[i][k] = current[k][i].
     rows = tuple(

@@ -29,7 +29,7 @@ from vtdriver.solvers.hand_frame import (
     hand_frames,
     hand_world_rotation_from_pose,
 )
-from vtdriver.solvers.limb import solve_limb
+from vtdriver.solvers.limb import limb_rest_frame, solve_limb
 
 # The bones this solver drives (eyes, jaw, toes and fingers belong to other solvers).
 BODY_BONES: tuple[str, ...] = tuple(
@@ -176,7 +176,10 @@ class BodySolver:
             return None
         points = coords.world_to_unity(raw)
         visibility = raw[:, 3] if raw.shape[1] > 3 else np.ones(len(raw))
-        usable = np.all(np.isfinite(points), axis=1) & (np.nan_to_num(visibility, nan=0.0) >= self.settings.visibility_threshold)
+        threshold = self.settings.visibility_threshold
+        usable = np.isfinite(points).all(axis=1) & (visibility >= threshold)
+        if threshold <= 0.0:  # an unknown (NaN) visibility counts as 0, which such a threshold accepts
+            usable |= np.isfinite(points).all(axis=1) & np.isnan(visibility)
         if hands is None:
             hands = hand_frames(lm)
         hand_world: dict[str, np.ndarray | None] = {}
@@ -233,18 +236,23 @@ def solve_parts(pose: bp.PoseInput, upper_body_only: bool) -> dict[str, dict[str
         chain = (bp.SHOULDER[side], bp.ELBOW[side], bp.WRIST[side])
         if all(ok[i] for i in chain):
             parent = torso[f"{s}Shoulder"]
-            limb = solve_limb(*(p[i] for i in chain), (f"{s}UpperArm", f"{s}LowerArm", f"{s}Hand"), _ELBOW_FLEXION_REST, parent, pose.hand_world[side])
+            limb = solve_limb(*(p[i] for i in chain), (f"{s}UpperArm", f"{s}LowerArm", f"{s}Hand"), _ELBOW_FLEXION_REST, parent, pose.hand_world[side],
+                              _LIMB_REST[f"{s}LowerArm"])
             _add_limb(parts, limb, parent, f"{side}_arm", f"{side}_hand", f"{s}UpperArm", f"{s}LowerArm", f"{s}Hand")
         chain = (bp.HIP[side], bp.KNEE[side], bp.ANKLE[side])
         if not upper_body_only and all(ok[i] for i in chain):
             foot = bp.solve_foot(pose, side)
-            limb = solve_limb(*(p[i] for i in chain), (f"{s}UpperLeg", f"{s}LowerLeg", f"{s}Foot"), _KNEE_FLEXION_REST, hips, foot)
+            limb = solve_limb(*(p[i] for i in chain), (f"{s}UpperLeg", f"{s}LowerLeg", f"{s}Foot"), _KNEE_FLEXION_REST, hips, foot, _LIMB_REST[f"{s}LowerLeg"])
             _add_limb(parts, limb, hips, f"{side}_leg", f"{side}_foot", f"{s}UpperLeg", f"{s}LowerLeg", f"{s}Foot")
     return parts
 
 
 _ELBOW_FLEXION_REST = tuple(bp.ELBOW_FLEXION_REST.tolist())
 _KNEE_FLEXION_REST = tuple(bp.KNEE_FLEXION_REST.tolist())
+_LIMB_REST = {
+    **{f"{s}LowerArm": limb_rest_frame(f"{s}LowerArm", _ELBOW_FLEXION_REST) for s in ("Left", "Right")},
+    **{f"{s}LowerLeg": limb_rest_frame(f"{s}LowerLeg", _KNEE_FLEXION_REST) for s in ("Left", "Right")},
+}
 
 
 def _add_limb(parts, limb, parent, limb_part, end_part, upper, lower, end) -> None:

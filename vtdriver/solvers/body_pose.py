@@ -27,10 +27,13 @@ import numpy as np
 
 from vtdriver import float_rotation as fr
 from vtdriver.solvers import spine_fit
-from vtdriver.solvers.bone_frames import MIN_LENGTH, frame_rotation_of
+from vtdriver.solvers.bone_frames import MIN_LENGTH, RestFrame, frame_rotation_of
 
 X_AXIS, Y_AXIS, Z_AXIS = np.eye(3)
 _X, _Y, _Z = (1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0)
+# The rest frames the torso, head and feet are measured against.
+_ACROSS_UP = RestFrame.of(_X, _Y, 0, 1)
+_FOOT_REST = RestFrame.of(_Z, _Y, 2, 1)
 
 # MediaPipe pose landmark indices.
 NOSE = 0
@@ -105,12 +108,12 @@ def solve_torso(pose: PoseInput, upper_body_only: bool) -> dict[str, fr.Quat] | 
     if not (_is_direction(shoulder_line) and _is_direction(up)):
         return None
     up = fr.unit(up)
-    chest0 = frame_rotation_of(shoulder_line, up, _X, _Y, 0, 1)
+    chest0 = frame_rotation_of(shoulder_line, up, _ACROSS_UP)
     if upper_body_only or not _is_direction(hip_line):
         hips = fr.IDENTITY
         chest = spine_fit.fit_upper_body(chest0, shoulder_line, up)
     else:
-        hips0 = frame_rotation_of(hip_line, up, _X, _Y, 0, 1)
+        hips0 = frame_rotation_of(hip_line, up, _ACROSS_UP)
         hips, chest = spine_fit.fit_full_body(hips0, chest0, hip_line, shoulder_line, up)
     fractions = spine_fit.spine_fractions(fr.multiply(fr.conjugate(hips), chest))
     world = {"Hips": hips}
@@ -133,7 +136,7 @@ def solve_head(pose: PoseInput) -> fr.Quat | None:
     up = _midpoint_difference(p[LEFT_EYE], p[RIGHT_EYE], p[MOUTH_LEFT], p[MOUTH_RIGHT])
     if not (_is_direction(across) and _is_direction(up)):
         return None
-    return frame_rotation_of(across, up, _X, _Y, 0, 1)
+    return frame_rotation_of(across, up, _ACROSS_UP)
 
 
 def solve_foot(pose: PoseInput, side: str) -> fr.Quat | None:
@@ -145,4 +148,4 @@ def solve_foot(pose: PoseInput, side: str) -> fr.Quat | None:
     up = fr.sub(p[ANKLE[side]], p[HEEL[side]])
     if not (_is_direction(forward) and _is_direction(fr.perpendicular(up, fr.unit(forward) or _X))):
         return None
-    return frame_rotation_of(forward, up, _Z, _Y, 2, 1)
+    return frame_rotation_of(forward, up, _FOOT_REST)

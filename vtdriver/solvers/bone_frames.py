@@ -8,6 +8,7 @@ special cases: the rest directions come from ``humanoid`` and carry the side.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -60,16 +61,32 @@ def frame_rotation(
     return quat.from_matrix(current @ np.swapaxes(rest, -1, -2))
 
 
-def frame_rotation_of(
-    primary: fr.Vec, secondary: fr.Vec, rest_primary: fr.Vec, rest_secondary: fr.Vec, primary_axis: int, secondary_axis: int
-) -> fr.Quat:
+@dataclass(frozen=True)
+class RestFrame:
+    """A bone's rest frame for ``frame_rotation_of``: the two rest directions, which basis
+    columns they fill, and that basis, built once (it is the same every frame)."""
+
+    primary: fr.Vec
+    secondary: fr.Vec
+    primary_axis: int
+    secondary_axis: int
+    columns: tuple[fr.Vec, fr.Vec, fr.Vec] | None
+
+    @classmethod
+    def of(cls, primary: fr.Vec, secondary: fr.Vec, primary_axis: int, secondary_axis: int) -> "RestFrame":
+        return cls(primary, secondary, primary_axis, secondary_axis,
+                   fr.basis_columns(primary, secondary, primary_axis, secondary_axis))
+
+
+def frame_rotation_of(primary: fr.Vec, secondary: fr.Vec, rest: RestFrame) -> fr.Quat:
     """``frame_rotation`` for one bone given and returned as floats; a degenerate frame takes
     the array code and its fallbacks."""
-    single = fr.frame_rotation(primary, secondary, rest_primary, rest_secondary, primary_axis, secondary_axis)
-    if single is not None:
-        return single
-    arrays = (np.array(primary), np.array(secondary), np.array(rest_primary), np.array(rest_secondary))
-    return tuple(frame_rotation(*arrays, primary_axis, secondary_axis).tolist())  # type: ignore[return-value]
+    if rest.columns is not None:
+        single = fr.frame_rotation_from_rest(primary, secondary, rest.columns, rest.primary_axis, rest.secondary_axis)
+        if single is not None:
+            return single
+    arrays = (np.array(primary), np.array(secondary), np.array(rest.primary), np.array(rest.secondary))
+    return tuple(frame_rotation(*arrays, rest.primary_axis, rest.secondary_axis).tolist())  # type: ignore[return-value]
 
 
 def twist_then_swing(q: np.ndarray, axis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

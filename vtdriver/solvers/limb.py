@@ -50,6 +50,12 @@ def _rest_direction(child: str) -> fr.Vec:
 _REST_DIRECTIONS = {name: _rest_direction(name) for name in humanoid.REST_OFFSET}
 
 
+def limb_rest_frame(lower_name: str, flexion_rest: Sequence[float]) -> bone_frames.RestFrame:
+    """The upper bone's rest frame: its rest direction (towards ``lower_name``) and the joint's
+    flexion direction at rest."""
+    return bone_frames.RestFrame.of(_REST_DIRECTIONS[lower_name], tuple(flexion_rest), 0, 2)  # type: ignore[arg-type]
+
+
 def _is_direction(v: fr.Vec) -> bool:
     size = fr.length(v)
     return math.isfinite(size) and size > bone_frames.MIN_LENGTH
@@ -77,10 +83,12 @@ def solve_limb(
     flexion_rest: Sequence[float] | np.ndarray,
     parent_world: Sequence[float] | np.ndarray,
     end_world: Sequence[float] | np.ndarray | None,
+    upper_rest_frame: bone_frames.RestFrame | None = None,
 ) -> LimbSolution | None:
     """A two-bone limb. ``bones`` names the upper, lower and end bones (for their rest
     directions). The upper bone's roll comes from the joint's bending plane, or from the end
-    bone's (else the parent's) flexion direction when straight."""
+    bone's (else the parent's) flexion direction when straight. ``upper_rest_frame``: the
+    upper bone's ``limb_rest_frame``, when the caller keeps it."""
     r, m, e = _floats(root), _floats(middle), _floats(end)
     upper_vec = (m[0] - r[0], m[1] - r[1], m[2] - r[2])
     lower_vec = (e[0] - m[0], e[1] - m[1], e[2] - m[2])
@@ -107,7 +115,8 @@ def solve_limb(
     flexion = tuple(trust * b + (1.0 - trust) * f for b, f in zip(bend_dir, fallback))
     if not _is_direction(flexion):  # type: ignore[arg-type]
         flexion = fallback  # bend exactly opposite the fallback at the blend's midpoint
-    upper_world = bone_frames.frame_rotation_of(u, flexion, rest_upper, flexion_rest_v, 0, 2)  # type: ignore[arg-type]
+    rest = upper_rest_frame or limb_rest_frame(lower_name, flexion_rest_v)
+    upper_world = bone_frames.frame_rotation_of(u, flexion, rest)  # type: ignore[arg-type]
     lower_start = fr.rotate(upper_world, rest_lower)
     lower_world = fr.multiply(_shortest_arc(lower_start, lower_vec), upper_world)
     if end_q is None:
