@@ -15,6 +15,9 @@ travel, closed-lid height) that ``save_profile`` writes as TOML and ``load_profi
 """
 from __future__ import annotations
 
+import math
+from operator import itemgetter
+
 import numpy as np
 
 from vtdriver.numeric import all_finite
@@ -37,6 +40,7 @@ _ADAPTIVE_RANGE = {
 _ADAPTIVE_INDEX = np.array([FEATURE_INDEX[name] for name in _ADAPTIVE_RANGE])
 _ADAPTIVE_PRIOR_LIST = list(_ADAPTIVE_RANGE.values())
 _ADAPTIVE_INDEX_LIST = _ADAPTIVE_INDEX.tolist()
+_adaptive_values = itemgetter(*_ADAPTIVE_INDEX_LIST)
 
 
 class RunningCalibration:
@@ -71,7 +75,12 @@ class RunningCalibration:
 
     def update(self, features: np.ndarray) -> None:
         features = np.asarray(features, dtype=float)
-        if features.shape != (NUM_FEATURES,) or not all_finite(features):
+        if features.shape != (NUM_FEATURES,):
+            return
+        values = features.tolist()
+        # The float sum is finite unless a value is not (or the sum overflows: then the
+        # exact check), and the list is needed below anyway.
+        if not math.isfinite(sum(values)) and not all_finite(features):
             return
         if self._frames % self._sample_every == 0:
             slot = (self._frames // self._sample_every) % len(self._ring)
@@ -82,12 +91,14 @@ class RunningCalibration:
         self._frames += 1
         # The peak starts at the prior range and is forgotten slowly, so a few seconds of
         # small movement shrink the range only a little. Ten adaptive features: plain floats
-        # cost less than the dozen numpy calls it took on arrays.
+        # cost less than the dozen numpy calls it took on arrays. ``a if a > b else b`` is
+        # max(b, a) (the first argument on a tie or a NaN) without a call per value.
         keep = self._peak_keep
-        self._peak = [
-            max(abs(value - neutral), peak * keep)
-            for value, neutral, peak in zip(features[_ADAPTIVE_INDEX].tolist(), self._neutral_adaptive, self._peak)
-        ]
+        peaks = []
+        for value, neutral, peak in zip(_adaptive_values(values), self._neutral_adaptive, self._peak):
+            excursion, kept = abs(value - neutral), peak * keep
+            peaks.append(kept if kept > excursion else excursion)
+        self._peak = peaks
         self._range_scale = self._blend_range_scale()
 
     def _blend_neutral(self) -> np.ndarray:
@@ -100,7 +111,10 @@ class RunningCalibration:
         confidence, low = self._confidence(), self._min_range_scale
         scale = [1.0] * NUM_FEATURES
         for i, peak, prior in zip(_ADAPTIVE_INDEX_LIST, self._peak, _ADAPTIVE_PRIOR_LIST):
-            scale[i] = 1.0 + confidence * (min(max(peak / prior, low), 1.0) - 1.0)
+            ratio = peak / prior
+            ratio = low if low > ratio else ratio  # max(ratio, low)
+            ratio = 1.0 if 1.0 < ratio else ratio  # min(ratio, 1.0)
+            scale[i] = 1.0 + confidence * (ratio - 1.0)
         array = np.fromiter(scale, float, NUM_FEATURES)
         array.setflags(write=False)
         return array
