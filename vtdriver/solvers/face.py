@@ -122,6 +122,10 @@ def _quaternion(rows: list[list[float]]) -> np.ndarray:
     return np.array(fr.from_rows(rows))
 
 
+# numpy scalars as ufunc arguments: numpy skips working out a dtype for a Python float.
+_ZERO, _ONE = np.float64(0.0), np.float64(1.0)
+
+
 class FaceSolver:
     def __init__(self, settings: FaceSettings | None = None, profile: CalibrationProfile | None = None):
         self._settings = settings or FaceSettings()
@@ -132,6 +136,7 @@ class FaceSolver:
         auto = mode == "on" or (mode == "auto" and profile is None)
         self._calibration = RunningCalibration(base) if auto else None
         self._base_neutral = base
+        self._base_values = base.tolist()
         self._measurer = FaceMeasurer()
         self._gaze = GazeTracker(self._settings.gaze_closed_threshold)
         self._model = BlendshapeModel(self._ranges)
@@ -159,8 +164,9 @@ class FaceSolver:
         if self._calibration is not None:
             self._calibration.update(features)
             neutral, scale = self._calibration.neutral, self._calibration.range_scale
+            neutral_values = self._calibration.neutral_values
         else:
-            neutral, scale = self._base_neutral, None
+            neutral, scale, neutral_values = self._base_neutral, None, self._base_values
         weights = self._model.weight_list(features, neutral, scale)
 
         vis_r, vis_l = eye_visibility_of(*rotation[2])
@@ -168,7 +174,7 @@ class FaceSolver:
         if self._settings.link_eyes:
             blinks = link_blinks(*blinks, vis_r, vis_l, self._settings)
             weights[_BLINK_RIGHT], weights[_BLINK_LEFT] = blinks
-        gaze_x, gaze_y = self._gaze.update(features, neutral, blinks, (vis_r, vis_l))
+        gaze_x, gaze_y = self._gaze.update(feature_list, neutral_values, blinks, (vis_r, vis_l))
         weights += look_values(gaze_x, gaze_y)
 
         smoothed = self._smooth(np.fromiter(weights, float, len(_TRACKED_NAMES)), lm.t)
@@ -188,4 +194,4 @@ class FaceSolver:
             return weights
         # A polynomial fit can overshoot a step; weights stay in [0, 1]. (fmax/fmin rather
         # than np.clip: a NaN becomes 0 and an infinity the bound, as nan_to_num then clip.)
-        return np.fmin(np.fmax(smoothed, 0.0), 1.0)
+        return np.fmin(np.fmax(smoothed, _ZERO), _ONE)

@@ -70,13 +70,14 @@ def blink_weight(upper: float, neutral_upper: float, lower: float, closed_upper:
     calibrated closed height when known, else wherever the lower lid currently is, so a
     squint (lower lid rising) does not read as a blink."""
     shut = lower if closed_upper is None else closed_upper
-    travel = max(neutral_upper - shut, pr.MIN_LID_TRAVEL)
+    travel = neutral_upper - shut
+    travel = pr.MIN_LID_TRAVEL if pr.MIN_LID_TRAVEL > travel else travel  # max(travel, MIN_LID_TRAVEL)
     closed_fraction = (neutral_upper - upper) / travel
     return _clip((closed_fraction - pr.BLINK_DEADZONE) / (1.0 - pr.BLINK_DEADZONE))
 
 
-_IRIS_INDEX = np.array([[FEATURE_INDEX["iris_x_r"], FEATURE_INDEX["iris_y_r"]],
-                        [FEATURE_INDEX["iris_x_l"], FEATURE_INDEX["iris_y_l"]]])
+IRIS_FEATURES = tuple(FEATURE_INDEX[name] for name in ("iris_x_r", "iris_y_r", "iris_x_l", "iris_y_l"))
+_IRIS_INDEX = np.array(IRIS_FEATURES).reshape(2, 2)
 
 
 def eye_offsets(features: np.ndarray, neutral: np.ndarray) -> np.ndarray:
@@ -179,8 +180,14 @@ def _mouth_side(widen: float, lift: float, widen_clipped: float, smile: float, s
     ``sneer``) and clipped quantities."""
     stretch = _clip(-lift) * widen_clipped
     opened = side_gap - jaw_open
-    return (_clip(-lift - 0.5 * max(widen, 0.0)), stretch, 0.5 * stretch, press, _clip(opened),
-            _clip(max(opened, lip_raise)), _clip(squint * smile * 0.5), _clip(sneer - 0.5 * smile))
+    # ``b if b > a else a`` is max(a, b) (the first argument on a tie or a NaN) without a call.
+    return (_clip(-lift - 0.5 * (0.0 if 0.0 > widen else widen)), stretch, 0.5 * stretch, press, _clip(opened),
+            _clip(lip_raise if lip_raise > opened else opened), _clip(squint * smile * 0.5), _clip(sneer - 0.5 * smile))
+
+
+# numpy scalars rather than Python floats as ufunc arguments: numpy then skips working out
+# which dtype a Python float should take, a good part of each call's cost on ~50 numbers.
+_ZERO, _ONE, _MIN_SCALE = np.float64(0.0), np.float64(1.0), np.float64(1e-3)
 
 
 class BlendshapeModel:
@@ -224,10 +231,10 @@ class BlendshapeModel:
         neutral = np.asarray(neutral, dtype=float)
         deviation = features - neutral
         if range_scale is not None:
-            deviation = deviation / np.maximum(np.asarray(range_scale, dtype=float), 1e-3)
+            deviation = deviation / np.maximum(np.asarray(range_scale, dtype=float), _MIN_SCALE)
         raw = self._matrix.dot(deviation)
         # 0.0 first, so a -0.0 clips to +0.0 exactly as the scalar clip does.
-        clipped = np.minimum(np.maximum(0.0, raw), 1.0)
+        clipped = np.minimum(np.maximum(_ZERO, raw), _ONE)
         if not all_finite(raw):
             # A non-finite feature must spoil only the quantities that use it, as when each
             # was computed on its own; in the product its zero coefficients spread NaN. And

@@ -105,6 +105,7 @@ class RunningCalibration:
         neutral = self._base + self._confidence() * (self._median - self._base)
         neutral.setflags(write=False)
         self._neutral_adaptive = neutral[_ADAPTIVE_INDEX].tolist()
+        self._neutral_values = neutral.tolist()
         return neutral
 
     def _blend_range_scale(self) -> np.ndarray:
@@ -122,6 +123,11 @@ class RunningCalibration:
     @property
     def neutral(self) -> np.ndarray:
         return self._neutral
+
+    @property
+    def neutral_values(self) -> list[float]:
+        """``neutral`` as a list of floats (for per-frame float code; do not modify)."""
+        return self._neutral_values
 
     @property
     def range_scale(self) -> np.ndarray:

@@ -201,14 +201,14 @@ def feature_table(points: int) -> _Table:
 def feature_values(table: _Table, gathered: np.ndarray) -> list[float]:
     """The ``FEATURE_NAMES`` values (all finite: a non-finite one becomes 0) from the head
     coordinates ``table.points``/``table.axes`` name, gathered in that order."""
-    values = table.matrix.dot(gathered)
-    if not all_finite(values):
+    out = table.matrix.dot(gathered).tolist()
+    # The float sum is finite only if every value is (or, after an overflow, the exact check).
+    if not math.isfinite(sum(out)) and not all_finite(np.array(out)):
         # A non-finite coordinate must spoil only the features that use it, as when each
         # feature was computed on its own; in the product its zero coefficients spread NaN.
-        values = np.where(table.uses, table.matrix * gathered, 0.0).sum(axis=1)
+        out = np.where(table.uses, table.matrix * gathered, 0.0).sum(axis=1).tolist()
     # The non-linear steps touch ~25 numbers: plain floats, not a dozen tiny numpy calls.
     # (Python's max keeps a NaN first argument, like np.maximum, and float overflow gives inf.)
-    out = values.tolist()
     gaps = out[NUM_FEATURES: NUM_FEATURES + 2 * _LID_GAPS_PER_EYE]
     spans = out[NUM_FEATURES + 2 * _LID_GAPS_PER_EYE:]
     lengths = [math.sqrt(x * x + y * y + z * z) for x, y, z in zip(spans[0::3], spans[1::3], spans[2::3])]

@@ -18,12 +18,16 @@ identity = looking straight ahead) turns the bone's forward axis (+Z) towards th
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from operator import itemgetter, sub
 
 import numpy as np
 
 from vtdriver import quat
 from vtdriver.solvers import face_priors as pr
-from vtdriver.solvers.face_blendshapes import eye_offsets
+from vtdriver.solvers.face_blendshapes import IRIS_FEATURES
+
+_iris = itemgetter(*IRIS_FEATURES)
 
 # Outward normal of each eye in head coordinates (x = subject's right, z = forward): the
 # eyes sit about 35 degrees either side of the face's forward direction (average head shape).
@@ -44,7 +48,13 @@ def eye_visibility(head_rotation: np.ndarray) -> tuple[float, float]:
 def eye_visibility_of(zx: float, zy: float, zz: float) -> tuple[float, float]:
     """``eye_visibility`` from the rotation's z row."""
     right, left = ((zx * nx + zy * ny + zz * nz) / math.cos(_EYE_NORMAL_ANGLE) for nx, ny, nz in _EYE_NORMALS)
-    return min(max(right, 0.0), 1.0), min(max(left, 0.0), 1.0)
+    return _clamp(right, 0.0, 1.0), _clamp(left, 0.0, 1.0)
+
+
+def _clamp(x: float, low: float, high: float) -> float:
+    """``min(max(x, low), high)`` (a NaN stays NaN) as comparisons, without two builtin calls."""
+    x = low if low > x else x
+    return high if high < x else x
 
 
 class GazeTracker:
@@ -59,13 +69,16 @@ class GazeTracker:
         self._difference: tuple[float, float] | None = None  # right-eye minus left-eye reading
         self._gaze = (0.0, 0.0)
 
-    def update(self, features: np.ndarray, neutral: np.ndarray, blink: tuple[float, float],
+    def update(self, features: Sequence[float], neutral: Sequence[float], blink: tuple[float, float],
                visibility: tuple[float, float]) -> tuple[float, float]:
+        """``features`` and ``neutral`` in ``FEATURE_NAMES`` order, as arrays or (cheaper)
+        lists of floats."""
         threshold = self._closed_threshold
         w_right, w_left = (
             0.0 if b >= threshold else (1.0 - b / threshold) * v for b, v in zip(blink, visibility)
         )
-        (right_x, right_y), (left_x, left_y) = eye_offsets(features, neutral).tolist()
+        # eye_offsets, on the four numbers it reads.
+        right_x, right_y, left_x, left_y = map(sub, _iris(features), _iris(neutral))
         total = w_right + w_left
         if not math.isfinite(right_x + right_y + left_x + left_y) or total <= 1e-3:
             return self._gaze
@@ -74,7 +87,7 @@ class GazeTracker:
             if self._difference is None:
                 self._difference = (dx, dy)
             else:
-                rate = self._difference_rate * min(w_right, w_left)
+                rate = self._difference_rate * (w_left if w_left < w_right else w_right)  # min
                 px, py = self._difference
                 self._difference = (px + rate * (dx - px), py + rate * (dy - py))
         hx, hy = (0.0, 0.0) if self._difference is None else (0.5 * self._difference[0], 0.5 * self._difference[1])
@@ -90,8 +103,8 @@ def eye_rotation(gaze_x: float, gaze_y: float, max_yaw_deg: float, max_pitch_deg
     """Local eye-bone quaternion for a gaze (x towards the subject's right, y up): the
     shortest arc from the bone's forward axis (+Z) to the gaze direction, written out for
     that axis (``quat.from_two_vectors((0, 0, 1), direction)`` term by term, ~10x cheaper)."""
-    yaw = math.radians(max_yaw_deg) * min(max(gaze_x / pr.GAZE_X_RANGE, -1.0), 1.0)
-    pitch = math.radians(max_pitch_deg) * min(max(gaze_y / pr.GAZE_Y_RANGE, -1.0), 1.0)
+    yaw = math.radians(max_yaw_deg) * _clamp(gaze_x / pr.GAZE_X_RANGE, -1.0, 1.0)
+    pitch = math.radians(max_pitch_deg) * _clamp(gaze_y / pr.GAZE_Y_RANGE, -1.0, 1.0)
     x, y, z = math.sin(yaw) * math.cos(pitch), math.sin(pitch), math.cos(yaw) * math.cos(pitch)
     length = math.sqrt(x * x + y * y + z * z)
     if not (math.isfinite(length) and length > 0.0) or 1.0 + z / length < 1e-6:

@@ -83,8 +83,7 @@ def measure_face(face: np.ndarray, image_size: tuple[int, int],
     eye_span = math.sqrt(span[0] * span[0] + span[1] * span[1] + span[2] * span[2])
     if rows is None or eye_span < 1e-9:
         return None
-    # HeadPose.local_points: (points - origin) @ (rotation / eye_span); the division on
-    # floats is the same IEEE operation as numpy's on each entry.
-    to_head = np.array([[value / eye_span for value in row] for row in rows])
+    # HeadPose.local_points: (points - origin) @ (rotation / eye_span).
+    to_head = np.divide(rows, eye_span)
     local = (points[plan.features] - vectors[2]).dot(to_head)
     return rows, feature_values(plan.table, local.take(plan.table.landmark_flat))
