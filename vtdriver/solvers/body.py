@@ -264,10 +264,13 @@ def _add_limb(parts, limb, parent, limb_part, end_part, upper, lower, end) -> No
 
 
 def _unit_arrays(rotations: dict[str, fr.Quat]) -> dict[str, np.ndarray]:
-    """The body bones as unit quaternion arrays, identity for any that is zero or not finite
-    (a last guard: nothing non-finite may leave the solver), built as one array."""
+    """The body bones as one array of unit quaternions. Every value is unit already (each
+    product, slerp and frame ends in a normalisation); this is the last guard, so that nothing
+    zero or non-finite leaves the solver: such a bone becomes the identity."""
     names = [name for name in BODY_BONES if name in rotations]
-    stacked = np.array([fr.unit_or_identity(rotations[name]) for name in names], dtype=float).reshape(-1, 4)
+    stacked = np.array([rotations[name] for name in names], dtype=float).reshape(-1, 4)
+    if not np.isfinite(stacked).all() or not (np.abs(np.einsum("ij,ij->i", stacked, stacked) - 1.0) < 1e-6).all():
+        stacked = np.array([fr.unit_or_identity(rotations[name]) for name in names], dtype=float).reshape(-1, 4)
     return dict(zip(names, stacked))
 
 
