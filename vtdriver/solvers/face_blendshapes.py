@@ -233,15 +233,17 @@ class BlendshapeModel:
         if range_scale is not None:
             deviation = deviation / np.maximum(np.asarray(range_scale, dtype=float), _MIN_SCALE)
         raw = self._matrix.dot(deviation)
-        # 0.0 first, so a -0.0 clips to +0.0 exactly as the scalar clip does.
-        clipped = np.minimum(np.maximum(_ZERO, raw), _ONE)
-        if not all_finite(raw):
+        raw_list = raw.tolist()  # needed below; its float sum is finite only if every value is
+        if math.isfinite(sum(raw_list)) or all_finite(raw):
+            # 0.0 first, so a -0.0 clips to +0.0 exactly as the scalar clip does.
+            raw, clipped = raw_list, np.minimum(np.maximum(_ZERO, raw), _ONE).tolist()
+        else:
             # A non-finite feature must spoil only the quantities that use it, as when each
             # was computed on its own; in the product its zero coefficients spread NaN. And
             # like the scalar clip, a non-finite quantity clips to 0.
             raw = np.where(self._uses, self._matrix * deviation, 0.0).sum(axis=1)
             clipped = np.where(np.isfinite(raw), np.minimum(np.maximum(0.0, raw), 1.0), 0.0)
-        raw, clipped = raw.tolist(), clipped.tolist()
+            raw, clipped = raw.tolist(), clipped.tolist()
 
         (jaw_open, lip_open, narrow, press, widen_r, widen_l, smile_r, smile_l, gap_r, gap_l,
          squint_r, squint_l) = self._clipped_inputs(clipped)
