@@ -21,6 +21,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -73,26 +74,46 @@ def _rest_axes(side: str) -> tuple[np.ndarray, np.ndarray]:
     return directions, hinges
 
 
-def _rest_fingers(side: str) -> tuple[RestFinger, ...]:
+class RestHand(NamedTuple):
+    """One side's rest constants: its distinct rest frames (columns in the Hand's frame; the
+    four long fingers share one) and each finger's constants."""
+
+    frames: tuple[tuple[fr.Vec, fr.Vec, fr.Vec], ...]
+    fingers: tuple[RestFinger, ...]
+
+
+def _rest_hand(side: str) -> RestHand:
     directions, hinges = _rest_axes(side)
     frames = quat.basis(directions, hinges, 0, 1)
     # quat.from_two_vectors' half-turn axis: perpendicular to the rest direction and to x (or
     # to y when the direction is close to x), here in the rest frame.
     helper = np.where(np.abs(directions[:, :1]) < 0.9, np.array([1.0, 0, 0]), np.array([0, 1.0, 0]))
     half_turns = np.einsum("fji,fj->fi", frames, quat.normalize(quat.cross(directions, helper)))
-    return tuple(
-        RestFinger(
-            direction=tuple(direction),
-            hinge=tuple(hinge),
-            hinge_prior=tuple(_HINGE_PRIOR_WEIGHT * h for h in hinge),
-            columns=tuple(tuple(column) for column in frame.T.tolist()),
-            half_turn=tuple(half_turn),
+    distinct: list[tuple[fr.Vec, fr.Vec, fr.Vec]] = []
+    fingers = []
+    for direction, hinge, frame, half_turn in zip(directions, hinges, frames, half_turns.tolist()):
+        columns = tuple(tuple(column) for column in frame.T.tolist())
+        if columns not in distinct:
+            distinct.append(columns)
+
+        def in_rest(v: np.ndarray, frame: np.ndarray = frame) -> fr.Vec:
+            return tuple((frame.T @ v).tolist())
+
+        fingers.append(
+            RestFinger(
+                frame=distinct.index(columns),
+                direction=in_rest(direction),
+                hinge=in_rest(hinge),
+                hinge_prior=in_rest(_HINGE_PRIOR_WEIGHT * hinge),
+                across_fallback=in_rest(np.array([0.0, 1.0, 0.0])),
+                half_turn=tuple(half_turn),
+                columns=columns,
+            )
         )
-        for direction, hinge, frame, half_turn in zip(directions.tolist(), hinges.tolist(), frames, half_turns.tolist())
-    )
+    return RestHand(tuple(distinct), tuple(fingers))
 
 
-_REST = {side: _rest_fingers(side) for side in ("left", "right")}
+_REST = {side: _rest_hand(side) for side in ("left", "right")}
 
 
 def finger_local_rotations(points_unity: np.ndarray, side: str, hand_world: np.ndarray) -> np.ndarray:
@@ -110,16 +131,23 @@ def finger_local_rotations(points_unity: np.ndarray, side: str, hand_world: np.n
 def hands_finger_rotations(points_unity: np.ndarray, sides: tuple[str, ...], hand_world: np.ndarray) -> np.ndarray:
     """``finger_local_rotations`` of several hands: points (k, 21, 3), one side per hand, Hand
     world rotations (k, 4) -> (k, 15, 4). A hand with any non-finite input rests (identity),
-    and so does any bone whose rotation comes out non-finite (landmarks so large they overflow).
-
-    The hands leave numpy once (``tolist``) and come back once: in between, a finger is a few
-    hundred float operations (``finger_chain``), cheaper than the dozens of numpy calls that
-    would carry them."""
+    and so does any bone whose rotation comes out non-finite (landmarks so large they overflow)."""
     points = np.asarray(points_unity, dtype=float)[..., :3]
+    return finger_rotations_of_rows(points.tolist(), sides, np.asarray(hand_world, dtype=float).tolist())
+
+
+def finger_rotations_of_rows(
+    hands: Sequence[Sequence[Sequence[float]]], sides: Sequence[str], hand_world: Sequence[Sequence[float]]
+) -> np.ndarray:
+    """``hands_finger_rotations`` of hands already out of numpy: 21 (x, y, z) per hand and one
+    (x, y, z, w) per Hand, as the hands stage holds them.
+
+    The hands come back into numpy once: in between, a finger is a few hundred float operations
+    (``finger_chain``), cheaper than the dozens of numpy calls that would carry them."""
     components: list[float] = []
-    for hand, world, side in zip(points.tolist(), np.asarray(hand_world, dtype=float).tolist(), sides):
-        components.extend(_hand_rotations(hand, world, _REST[side]))
-    rotations = np.array(components).reshape(len(points), 15, 4)
+    for hand, world, side in zip(hands, hand_world, sides):
+        components += _hand_rotations(hand, world, _REST[side])
+    rotations = np.array(components).reshape(len(hands), 15, 4)
     # Every component of a unit quaternion is in [-1, 1], so the sum is finite unless one isn't.
     if math.isfinite(sum(components)):
         return rotations
@@ -131,27 +159,31 @@ _REST_POSE = (0.0, 0.0, 0.0, 1.0) * 15
 _CHAINS = tuple(tuple(chain) for chain in FINGER_CHAINS.tolist())
 
 
-def _hand_rotations(hand: list[list[float]], world: list[float], rest: tuple[RestFinger, ...]) -> Sequence[float]:
+def _hand_rotations(hand: Sequence[Sequence[float]], world: Sequence[float], rest: RestHand) -> Sequence[float]:
     """The 60 quaternion components of one hand's finger bones, finger by finger; the rest
     pose for a hand with any non-finite input."""
-    if not (all(map(math.isfinite, world)) and all(map(math.isfinite, itertools.chain.from_iterable(hand)))):
+    values = list(itertools.chain(world, *hand))
+    # A sum is finite only when every term is; a non-finite one may still be an overflow.
+    if not (math.isfinite(sum(values)) or all(map(math.isfinite, values))):
         return _REST_POSE
-    (r00, r01, r02), (r10, r11, r12), (r20, r21, r22) = fr.rotation_rows(world)
+    rows = fr.rotation_rows(world)
+    to_rest = [_world_to_rest(rows, columns) for columns in rest.frames]
     components: list[float] = []
-    for chain, rest_finger in zip(_CHAINS, rest):
-        segments = []
-        x0, y0, z0 = hand[chain[0]]
-        for joint in chain[1:]:
-            x1, y1, z1 = hand[joint]
-            dx, dy, dz = x1 - x0, y1 - y0, z1 - z0
-            # The segment in the Hand bone's frame: world^T v, v dotted with the world columns.
-            segments.append(
-                (dx * r00 + dy * r10 + dz * r20, dx * r01 + dy * r11 + dz * r21, dx * r02 + dy * r12 + dz * r22)
-            )
-            x0, y0, z0 = x1, y1, z1
-        for q in finger_rotations(segments, rest_finger):
-            components.extend(q)
+    for (i0, i1, i2, i3), finger in zip(_CHAINS, rest.fingers):
+        components += finger_rotations(hand[i0], hand[i1], hand[i2], hand[i3], to_rest[finger.frame], finger)
     return components
+
+
+def _world_to_rest(rows: tuple[fr.Vec, fr.Vec, fr.Vec], columns: tuple[fr.Vec, fr.Vec, fr.Vec]) -> tuple[float, ...]:
+    """The 9 entries, row by row, of (world rest)^T, which takes world vectors into a rest frame:
+    row i is rest column i turned by the Hand's world rotation (rows of its matrix)."""
+    (r00, r01, r02), (r10, r11, r12), (r20, r21, r22) = rows
+    (a0, a1, a2), (b0, b1, b2), (c0, c1, c2) = columns
+    return (
+        r00 * a0 + r01 * a1 + r02 * a2, r10 * a0 + r11 * a1 + r12 * a2, r20 * a0 + r21 * a1 + r22 * a2,
+        r00 * b0 + r01 * b1 + r02 * b2, r10 * b0 + r11 * b1 + r12 * b2, r20 * b0 + r21 * b1 + r22 * b2,
+        r00 * c0 + r01 * c1 + r02 * c2, r10 * c0 + r11 * c1 + r12 * c2, r20 * c0 + r21 * c1 + r22 * c2,
+    )
 
 
 def solve_fingers(points_unity: np.ndarray, side: str, hand_world: np.ndarray) -> dict[str, np.ndarray]:
