@@ -219,13 +219,14 @@ def feature_values(table: _Table, gathered: np.ndarray) -> list[float]:
             total += 0.0 if gap < 0.0 else gap  # max(gap, 0.0), keeping a NaN
         out[_EYE_OPEN.start + eye] = total / _LID_GAPS_PER_EYE
     # Eye features are measured in eye widths; the block alternates right, left.
-    widths = [max(lengths[0], _EPS), max(lengths[1], _EPS)]
+    # (``b if b > a else a`` is max(a, b), the first argument on a tie or a NaN, without a call.)
+    widths = [_EPS if _EPS > length else length for length in lengths[:2]]
     for i in range(_EYE_BLOCK.start, _EYE_BLOCK.stop):
         out[i] /= widths[i % 2]
     for i, length in zip(_SPAN_FEATURES, lengths[2:]):
         out[i] = length
     for i in range(_LIP_GAPS.start, _LIP_GAPS.stop):
-        out[i] = max(out[i], 0.0)
+        out[i] = 0.0 if 0.0 > out[i] else out[i]
     if math.isfinite(sum(out)):  # a NaN or infinity anywhere makes the sum non-finite
         return out
     return [value if math.isfinite(value) else 0.0 for value in out]

@@ -124,7 +124,9 @@ def _frame_from(across: list[float], up: list[float]) -> tuple[list[float], list
     ax, ay, az = across
     ux, uy, uz = up
     normal = [ay * uz - az * uy, az * ux - ax * uz, ax * uy - ay * ux]
-    if across_length < 1e-9 or _length(normal) < 1e-9 * max(_length(up), 1e-9):
+    up_length = _length(up)
+    up_length = 1e-9 if 1e-9 > up_length else up_length  # max(up_length, 1e-9) without a call
+    if across_length < 1e-9 or _length(normal) < 1e-9 * up_length:
         return None
     x = [c / across_length for c in across]
     along = ux * x[0] + uy * x[1] + uz * x[2]
