@@ -165,11 +165,10 @@ def test_lost_hand_still_exits_a_held_gesture(shipped):
 
 
 def _features(curl=(200, 200, 200, 200), thumb_out=0.8, thumb_dir=(0.0, 1.0, 0.0), thumb_index=1.0):
-    directions = np.tile([0.0, 1.0, 0.0], (5, 1))
-    directions[0] = quat.normalize(np.asarray(thumb_dir, dtype=float))
-    tips = np.ones((5, 5))
-    tips[0, 1] = tips[1, 0] = thumb_index
-    return HandFeatures(np.asarray(curl, float), thumb_out, directions, tips)
+    directions = (tuple(quat.normalize(np.asarray(thumb_dir, dtype=float)).tolist()),) + ((0.0, 1.0, 0.0),) * 4
+    tips = [[1.0] * 5 for _ in range(5)]
+    tips[0][1] = tips[1][0] = thumb_index
+    return HandFeatures(tuple(map(float, curl)), thumb_out, directions, tuple(map(tuple, tips)))
 
 
 def test_only_definite_states_contradict(shipped):

@@ -22,8 +22,8 @@
 """
 from __future__ import annotations
 
-import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,10 +46,13 @@ _ZERO = (0.0, 0.0, 0.0)
 
 @dataclass(frozen=True)
 class HandFeatures:
-    curl: np.ndarray  # (4,) degrees, index..little
+    """Plain floats and tuples: every consumer (finger states, patterns) reads single values,
+    and building numpy arrays for them cost more than computing the features."""
+
+    curl: tuple[float, ...]  # (4,) degrees, index..little
     thumb_out: float  # palm lengths
-    directions: np.ndarray  # (5, 3) unit vectors, thumb..little, Unity axes
-    tip_distance: np.ndarray  # (5, 5) palm lengths, thumb..little
+    directions: tuple[fr.Vec, ...]  # (5,) unit vectors, thumb..little, Unity axes
+    tip_distance: tuple[tuple[float, ...], ...]  # (5, 5) palm lengths, thumb..little
     palm_facing: float = 1.0  # 0 (edge-on) .. 1 (palm or back towards the camera)
 
 
@@ -59,52 +62,55 @@ def hand_features(points_unity: np.ndarray) -> HandFeatures | None:
     points = np.asarray(points_unity, dtype=float)[:, :3]
     if points.shape != (21, 3):
         return None
-    return hands_features(points[None])[0]
+    return features_of_rows(points.tolist())
 
 
 def hands_features(points_unity: np.ndarray) -> list[HandFeatures | None]:
-    """``hand_features`` of several hands (k, 21, 3).
-
-    The landmarks leave numpy once (``tolist``) and the features are float arithmetic: a
-    hand's features are a few hundred operations on 3-vectors, cheaper than the numpy calls
-    that would carry them. Every operation is the one numpy did, in numpy's order (sums of
-    three terms left to right, the same cross products, atan2 and degrees), so the features
-    are bit for bit those of the array code."""
-    return [_features(hand) for hand in np.asarray(points_unity, dtype=float)[..., :3].tolist()]
+    """``hand_features`` of several hands (k, 21, 3)."""
+    return [features_of_rows(hand) for hand in np.asarray(points_unity, dtype=float)[..., :3].tolist()]
 
 
-def _features(points: list[list[float]]) -> HandFeatures | None:
-    if not all(map(math.isfinite, itertools.chain.from_iterable(points))):
-        return None
+def features_of_rows(points: Sequence[Sequence[float]]) -> HandFeatures | None:
+    """``hand_features`` of 21 landmarks already out of numpy ((x, y, z) each).
+
+    The features are float arithmetic: a hand's features are a few hundred operations on
+    3-vectors, cheaper than the numpy calls that would carry them. Every operation is the one
+    numpy did, in numpy's order (sums of three terms left to right, the same cross products,
+    atan2 and degrees), so the features are bit for bit those of the array code."""
     xs, ys, zs = zip(*points)
+    # A sum is finite only when every term is; a non-finite one may still be an overflow.
+    if not (math.isfinite(sum(xs) + sum(ys) + sum(zs)) or all(map(math.isfinite, xs + ys + zs))):
+        return None
     extent = max(max(xs) - min(xs), max(ys) - min(ys), max(zs) - min(zs))
-    palm_axis = fr.sub(points[MIDDLE_MCP], points[WRIST])
-    palm = fr.length(palm_axis)
+    wx, wy, wz = points[WRIST]
+    mx, my, mz = points[MIDDLE_MCP]
+    px, py, pz = mx - wx, my - wy, mz - wz
+    palm = math.sqrt(px * px + py * py + pz * pz)
     if extent <= 0 or palm < _MIN_PALM_FRACTION * extent:
         return None
 
-    curl = [math.degrees(_chain_bend(points, chain)) for chain in _CURL_CHAINS]
+    curl = tuple(math.degrees(_chain_bend(points, chain)) for chain in _CURL_CHAINS)
 
-    up = fr.divided(palm_axis, palm)
-    knuckles = fr.sub(points[INDEX_MCP], points[LITTLE_MCP])
-    along = fr.dot(knuckles, up)
-    across = _unit_or_zero((knuckles[0] - along * up[0], knuckles[1] - along * up[1], knuckles[2] - along * up[2]))
-    thumb_out = fr.dot(fr.sub(points[THUMB_TIP], points[INDEX_MCP]), across) / palm
+    ux, uy, uz = px / palm, py / palm, pz / palm
+    ix, iy, iz = points[INDEX_MCP]
+    lx, ly, lz = points[LITTLE_MCP]
+    kx, ky, kz = ix - lx, iy - ly, iz - lz
+    along = kx * ux + ky * uy + kz * uz
+    ax, ay, az = _unit_or_zero(kx - along * ux, ky - along * uy, kz - along * uz)
+    tx, ty, tz = points[THUMB_TIP]
+    thumb_out = ((tx - ix) * ax + (ty - iy) * ay + (tz - iz) * az) / palm
 
-    directions = [_unit_or_zero(fr.sub(points[tip], points[root])) for tip, root in zip(TIPS, _DIRECTION_FROM)]
+    tips = [points[tip] for tip in TIPS]
+    directions = tuple(
+        _unit_or_zero(x - x0, y - y0, z - z0) for (x, y, z), (x0, y0, z0) in zip(tips, [points[i] for i in _DIRECTION_FROM])
+    )
     # Normal to the palm; Unity +Z is the camera axis (coords.py). A degenerate normal reads
     # as edge-on: untrusted.
-    normal = _unit_or_zero(fr.cross(palm_axis, knuckles))
-    return HandFeatures(
-        curl=np.array(curl),
-        thumb_out=thumb_out,
-        directions=np.array(directions),
-        tip_distance=_tip_distances([points[tip] for tip in TIPS], palm),
-        palm_facing=abs(normal[2]),
-    )
+    normal = _unit_or_zero(py * kz - pz * ky, pz * kx - px * kz, px * ky - py * kx)
+    return HandFeatures(curl, thumb_out, directions, _tip_distances(tips, palm), abs(normal[2]))
 
 
-def _chain_bend(points: list[list[float]], chain: tuple[int, ...]) -> float:
+def _chain_bend(points: Sequence[Sequence[float]], chain: tuple[int, ...]) -> float:
     """The summed bend angles (radians) along a chain of five points: at each inner joint,
     ``quat.vector_angle`` of the segments before and after it (atan2 of |a x b| and a . b)."""
     total = 0.0
@@ -121,19 +127,20 @@ def _chain_bend(points: list[list[float]], chain: tuple[int, ...]) -> float:
     return total
 
 
-def _tip_distances(tips: list[list[float]], palm: float) -> np.ndarray:
+def _tip_distances(tips: list[Sequence[float]], palm: float) -> tuple[tuple[float, ...], ...]:
     """(5, 5) fingertip distances in palm lengths. Each pair is measured once: a - b is exactly
     -(b - a) in floating point, so the mirrored entry is the same number."""
     rows = [[0.0] * 5 for _ in range(5)]
     for i, (ax, ay, az) in enumerate(tips):
+        row = rows[i]
         for j in range(i + 1, 5):
             bx, by, bz = tips[j]
             dx, dy, dz = ax - bx, ay - by, az - bz
-            rows[i][j] = rows[j][i] = math.sqrt(dx * dx + dy * dy + dz * dz) / palm
-    return np.array(rows)
+            row[j] = rows[j][i] = math.sqrt(dx * dx + dy * dy + dz * dz) / palm
+    return tuple(map(tuple, rows))
 
 
-def _unit_or_zero(v: fr.Vec) -> fr.Vec:
+def _unit_or_zero(x: float, y: float, z: float) -> fr.Vec:
     # quat.normalize with a zero fallback: shorter than 1e-9 (or non-finite) has no direction.
-    size = fr.length(v)
-    return fr.divided(v, size) if 1e-9 <= size < math.inf else _ZERO
+    size = math.sqrt(x * x + y * y + z * z)
+    return (x / size, y / size, z / size) if 1e-9 <= size < math.inf else _ZERO

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -19,6 +20,7 @@ from vtdriver.gestures.features import INDEX_MCP, LITTLE_MCP, MIDDLE_MCP, WRIST
 
 # Wrist, index, middle, ring and little knuckles: the palm centre's points.
 _PALM_POINTS = np.array([WRIST, INDEX_MCP, MIDDLE_MCP, 13, LITTLE_MCP])
+_PALM_INDICES = tuple(_PALM_POINTS.tolist())
 # Palm length (wrist to middle knuckle) over knuckle breadth (index to little knuckle) of the
 # golden MediaPipe hands (thumb_up, fist, victory, pointing_up: 1.21-1.30). When the palm
 # points at the camera its length is foreshortened but its breadth is not, so the larger of the
@@ -41,7 +43,7 @@ def palm_centre(points_unity: np.ndarray) -> np.ndarray:
 # The palm's five points arrive as Python lists (one numpy call per hand per frame) and the
 # rest is float arithmetic, in the order numpy's mean and norm use: per frame, numpy's call cost
 # on five points would be all of the work.
-def _palm_length(palm: list[list[float]]) -> float:
+def _palm_length(palm: list[Sequence[float]]) -> float:
     wrist, index, middle, _, little = palm
     length = fr.length(fr.sub(middle, wrist))
     breadth = fr.length(fr.sub(index, little))
@@ -49,7 +51,7 @@ def _palm_length(palm: list[list[float]]) -> float:
     return value if math.isfinite(value) else 0.0
 
 
-def _palm_centre(palm: list[list[float]]) -> tuple[float, float]:
+def _palm_centre(palm: list[Sequence[float]]) -> tuple[float, float]:
     x = y = 0.0
     for point in palm:
         x += point[0]
@@ -71,7 +73,13 @@ class HandMotion:
     def update(self, points_unity: np.ndarray, t: float) -> float | None:
         """This frame's speed in palm lengths per second, or None while there is no earlier
         frame to compare with (or the palm is degenerate)."""
-        palm = np.asarray(points_unity, dtype=float)[_PALM_POINTS].tolist()
+        return self._update(np.asarray(points_unity, dtype=float)[_PALM_POINTS].tolist(), t)
+
+    def update_rows(self, points: Sequence[Sequence[float]], t: float) -> float | None:
+        """``update`` of 21 landmarks already out of numpy ((x, y, z) each)."""
+        return self._update([points[i] for i in _PALM_INDICES], t)
+
+    def _update(self, palm: list[Sequence[float]], t: float) -> float | None:
         centre = _palm_centre(palm)
         scale = _palm_length(palm)
         if not (math.isfinite(centre[0]) and math.isfinite(centre[1])):

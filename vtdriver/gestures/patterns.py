@@ -62,7 +62,7 @@ class HandPattern:
             if not self._points_within(features, np.cos(np.radians(tolerance))):
                 return False
         tips = features.tip_distance
-        return not any(tips[a, b] >= settings.touch_distance for a, b in self._touch_checks)
+        return not any(tips[a][b] >= settings.touch_distance for a, b in self._touch_checks)
 
     def contradicts(self, states: tuple[str, ...], features: HandFeatures, settings) -> bool:
         """True when this frame clearly rules the pattern out: a constrained finger sits in a
@@ -81,13 +81,13 @@ class HandPattern:
                 return True
         release = settings.touch_distance + settings.touch_hysteresis
         tips = features.tip_distance
-        return any(tips[a, b] >= release for a, b in self._touch_checks)
+        return any(tips[a][b] >= release for a, b in self._touch_checks)
 
     def _points_within(self, features: HandFeatures, cos_limit: float) -> bool:
         """Whether every constrained finger points within the cone of cosine ``cos_limit``
         (the dot product of two 3-vectors on floats, as np.dot sums it)."""
         for finger, (x, y, z) in self._direction_checks:
-            px, py, pz = features.directions[finger].tolist()
+            px, py, pz = features.directions[finger]
             if px * x + py * y + pz * z < cos_limit:
                 return False
         return True

@@ -16,12 +16,12 @@ import numpy as np
 from vtdriver.frame import GestureEvent, Landmarks
 from vtdriver.gestures.actions import GestureActions
 from vtdriver.gestures.events import GestureDebouncer
-from vtdriver.gestures.features import HandFeatures, hands_features
+from vtdriver.gestures.features import features_of_rows
 from vtdriver.gestures.motion import HandMotion
 from vtdriver.gestures.patterns import GestureSet
 from vtdriver.gestures.settings import GestureSettings, HandsSettings
 from vtdriver.gestures.states import FingerStateTracker
-from vtdriver.solvers.fingers import FINGER_BONE_NAMES, hands_finger_rotations
+from vtdriver.solvers.fingers import FINGER_BONE_NAMES, finger_rotations_of_rows
 from vtdriver.solvers.hand_frame import HandFrame, hand_frames
 from vtdriver.solvers.handedness import HandednessCheck
 
@@ -78,12 +78,13 @@ class HandsStage:
         if hands is None:
             hands = hand_frames(lm)
         result = HandsResult()
-        features_of = _features(hands)
+        # Each hand leaves numpy once; features, motion and fingers all read the same lists.
+        rows = {side: _rows(hands[side]) for side in SIDES}
         observed: dict[str, str | None] = {}
         seen: dict[str, tuple] = {}  # side -> (states, features, clear view) of a recognised hand
         fingered: list[str] = []  # tracked hands with a Hand frame: their fingers are solved
         for side in SIDES:
-            features = features_of[side]
+            features = None if rows[side] is None else features_of_rows(rows[side])
             tracked = features is not None
             result.tracked[side] = tracked
             result.speed[side], result.can_enter[side] = None, False
@@ -92,10 +93,9 @@ class HandsStage:
                 self._motion[side].reset()
                 observed[side] = None
                 continue
-            frame = hands[side]
-            if self.settings.fingers and frame.world is not None:
+            if self.settings.fingers and hands[side].world is not None:
                 fingered.append(side)
-            result.speed[side] = self._motion[side].update(frame.points, lm.t)
+            result.speed[side] = self._motion[side].update_rows(rows[side], lm.t)
             if not self.gesture_settings.enabled:
                 observed[side] = None
                 continue
@@ -104,14 +104,12 @@ class HandsStage:
             clear_view = features.palm_facing >= self.gesture_settings.edge_on_below
             result.can_enter[side] = clear_view and self._still(result.speed[side])
             seen[side] = (states, features, clear_view)
-        if fingered:  # both hands in one stacked solve
-            rotations = hands_finger_rotations(
-                np.stack([hands[side].points for side in fingered]),
-                tuple(fingered),
-                np.stack([hands[side].world for side in fingered]),
+        if fingered:  # both hands in one solve
+            rotations = finger_rotations_of_rows(
+                [rows[side] for side in fingered], fingered, [hands[side].world.tolist() for side in fingered]
             )
-            for side, hand_rotations in zip(fingered, rotations):
-                result.bones.update(zip(FINGER_BONE_NAMES[side], hand_rotations))
+            names = [name for side in fingered for name in FINGER_BONE_NAMES[side]]
+            result.bones.update(zip(names, rotations.reshape(-1, 4)))
 
         for side in SIDES:
             result.events.extend(
@@ -160,10 +158,10 @@ class HandsStage:
         return any(self._contradicts(parts[side], seen.get(side)) is not False for side in SIDES)
 
 
-def _features(hands: dict[str, HandFrame | None]) -> dict[str, HandFeatures | None]:
-    """Each side's gesture features (None: no usable hand), both hands in one stacked pass."""
-    present = [side for side in SIDES if hands[side] is not None and hands[side].points.shape == (21, 3)]
-    found = hands_features(np.stack([hands[side].points for side in present])) if present else []
-    features = dict.fromkeys(SIDES)
-    features.update(zip(present, found))
-    return features
+def _rows(hand: HandFrame | None) -> list[list[float]] | None:
+    """The hand's 21 points as lists, or None when it has none (absent, or not 21 points)."""
+    if hand is None:
+        return None
+    if hand.rows is not None:
+        return hand.rows
+    return hand.points.tolist() if hand.points.shape == (21, 3) else None

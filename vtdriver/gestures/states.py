@@ -56,7 +56,7 @@ class FingerStateTracker:
         self._levels = None
 
     def update(self, features: HandFeatures) -> tuple[str, ...]:
-        values = [-features.thumb_out, *features.curl.tolist()]
+        values = (-features.thumb_out, *features.curl)
         self._levels = levels_with_hysteresis(values, self._boundaries, self._margins, self._levels)
         return tuple(STATES[level] for level in self._levels)
 

@@ -83,6 +83,7 @@ def _rest_frame_rows(side: str) -> tuple[fr.Vec, fr.Vec, fr.Vec]:
 # Constant per side, so each frame builds only the observed frame.
 _REST_FRAME_ROWS = {side: _rest_frame_rows(side) for side in ("left", "right")}
 _FRAME_POINTS = np.array([WRIST, INDEX_MCP, MIDDLE_MCP, PINKY_MCP])
+_FRAME_POINTS_LIST = tuple(_FRAME_POINTS.tolist())
 _POSE_HAND_INDICES = {
     side: [POSE_HAND_POINTS[side][k] for k in ("wrist", "pinky", "index", "thumb")] for side in ("left", "right")
 }
@@ -99,7 +100,11 @@ def hand_world_rotation(points_unity: np.ndarray, side: str) -> np.ndarray | Non
     points = np.asarray(points_unity, dtype=float)
     if points.shape != (21, 3):
         return None
-    wrist, index, middle, pinky = points[_FRAME_POINTS].tolist()
+    rotation = _world_rotation(*points[_FRAME_POINTS].tolist(), side)
+    return None if rotation is None else np.array(rotation)
+
+
+def _world_rotation(wrist: fr.Vec, index: fr.Vec, middle: fr.Vec, pinky: fr.Vec, side: str) -> fr.Quat | None:
     # A non-finite point makes its difference (and so its length) non-finite: no frame.
     fingers, across = fr.sub(middle, wrist), fr.sub(index, pinky)
     fingers_length, across_length = fr.length(fingers), fr.length(across)
@@ -120,7 +125,7 @@ def hand_world_rotation(points_unity: np.ndarray, side: str) -> np.ndarray | Non
         (p * a0 + n * a1 + t * a2, p * b0 + n * b1 + t * b2, p * c0 + n * c1 + t * c2)
         for p, n, t in zip(primary, normal, thumb_side)
     )
-    return np.array(fr.from_rows(rows))
+    return fr.from_rows(rows)  # type: ignore[arg-type]
 
 
 def hand_world_rotation_from_pose(pose_unity: np.ndarray, side: str) -> np.ndarray | None:
@@ -152,10 +157,14 @@ def pose_hand_points_at_rest(side: str) -> dict[str, np.ndarray]:
 @dataclass(frozen=True)
 class HandFrame:
     """One tracked hand of a frame: its 21 landmarks in Unity axes (image pixels) and its Hand
-    bone world rotation (None when the landmarks define no frame)."""
+    bone world rotation (None when the landmarks define no frame). ``rows`` are the same points
+    as Python lists (``points.tolist()``, read-only by convention), for the float solvers that
+    read them (Hand frame, fingers, gestures): one conversion per hand and frame for all of
+    them; None when the creator did not provide them."""
 
     points: np.ndarray
     world: np.ndarray | None
+    rows: list[list[float]] | None = None
 
 
 def hand_frames(lm: Landmarks) -> dict[str, HandFrame | None]:
@@ -168,5 +177,7 @@ def hand_frames(lm: Landmarks) -> dict[str, HandFrame | None]:
             frames[side] = None
             continue
         points = coords.image_to_unity(hand, lm.image_size)
-        frames[side] = HandFrame(points, hand_world_rotation(points, side))
+        rows = points.tolist() if points.shape == (21, 3) else None
+        world = None if rows is None else _world_rotation(*(rows[i] for i in _FRAME_POINTS_LIST), side)
+        frames[side] = HandFrame(points, None if world is None else np.array(world), rows)
     return frames
