@@ -84,6 +84,6 @@ def measure_face(face: np.ndarray, image_size: tuple[int, int],
     if rows is None or eye_span < 1e-9:
         return None
     # HeadPose.local_points: (points - origin) @ (rotation / eye_span).
-    to_head = np.divide(rows, eye_span)
+    to_head = np.array(rows) / eye_span
     local = (points[plan.features] - vectors[2]).dot(to_head)
     return rows, feature_values(plan.table, local.take(plan.table.landmark_flat))
