@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -44,10 +44,10 @@ _MIN_PALM_FRACTION = 0.05
 _ZERO = (0.0, 0.0, 0.0)
 
 
-@dataclass(frozen=True)
-class HandFeatures:
+class HandFeatures(NamedTuple):
     """Plain floats and tuples: every consumer (finger states, patterns) reads single values,
-    and building numpy arrays for them cost more than computing the features."""
+    and building numpy arrays for them cost more than computing the features. A NamedTuple,
+    immutable like a frozen dataclass but built without its per-field ``object.__setattr__``."""
 
     curl: tuple[float, ...]  # (4,) degrees, index..little
     thumb_out: float  # palm lengths
@@ -89,7 +89,7 @@ def features_of_rows(points: Sequence[Sequence[float]]) -> HandFeatures | None:
     if extent <= 0 or palm < _MIN_PALM_FRACTION * extent:
         return None
 
-    curl = tuple(math.degrees(_chain_bend(points, chain)) for chain in _CURL_CHAINS)
+    curl = _curls(points)
 
     ux, uy, uz = px / palm, py / palm, pz / palm
     ix, iy, iz = points[INDEX_MCP]
@@ -110,34 +110,48 @@ def features_of_rows(points: Sequence[Sequence[float]]) -> HandFeatures | None:
     return HandFeatures(curl, thumb_out, directions, _tip_distances(tips, palm), abs(normal[2]))
 
 
-def _chain_bend(points: Sequence[Sequence[float]], chain: tuple[int, ...]) -> float:
-    """The summed bend angles (radians) along a chain of five points: at each inner joint,
-    ``quat.vector_angle`` of the segments before and after it (atan2 of |a x b| and a . b)."""
-    total = 0.0
-    x0, y0, z0 = points[chain[0]]
-    x1, y1, z1 = points[chain[1]]
-    ax, ay, az = x1 - x0, y1 - y0, z1 - z0
-    for index in chain[2:]:
-        x0, y0, z0 = x1, y1, z1
-        x1, y1, z1 = points[index]
-        bx, by, bz = x1 - x0, y1 - y0, z1 - z0
-        cx, cy, cz = ay * bz - az * by, az * bx - ax * bz, ax * by - ay * bx
-        total += math.atan2(math.sqrt(cx * cx + cy * cy + cz * cz), ax * bx + ay * by + az * bz)
-        ax, ay, az = bx, by, bz
-    return total
+def _curls(points: Sequence[Sequence[float]]) -> tuple[float, ...]:
+    """Per finger (index..little), the summed bend angles in degrees along wrist, MCP, PIP, DIP,
+    TIP: at each inner joint ``quat.vector_angle`` of the segments before and after it (atan2
+    of |a x b| and a . b). One loop over the four chains: this runs for every hand and frame."""
+    atan2, sqrt = math.atan2, math.sqrt
+    curls = []
+    for chain in _CURL_CHAINS:
+        total = 0.0
+        x0, y0, z0 = points[chain[0]]
+        x1, y1, z1 = points[chain[1]]
+        ax, ay, az = x1 - x0, y1 - y0, z1 - z0
+        for index in chain[2:]:
+            x0, y0, z0 = x1, y1, z1
+            x1, y1, z1 = points[index]
+            bx, by, bz = x1 - x0, y1 - y0, z1 - z0
+            cx, cy, cz = ay * bz - az * by, az * bx - ax * bz, ax * by - ay * bx
+            total += atan2(sqrt(cx * cx + cy * cy + cz * cz), ax * bx + ay * by + az * bz)
+            ax, ay, az = bx, by, bz
+        curls.append(math.degrees(total))
+    return tuple(curls)
 
 
 def _tip_distances(tips: list[Sequence[float]], palm: float) -> tuple[tuple[float, ...], ...]:
     """(5, 5) fingertip distances in palm lengths. Each pair is measured once: a - b is exactly
     -(b - a) in floating point, so the mirrored entry is the same number."""
-    rows = [[0.0] * 5 for _ in range(5)]
-    for i, (ax, ay, az) in enumerate(tips):
-        row = rows[i]
-        for j in range(i + 1, 5):
-            bx, by, bz = tips[j]
-            dx, dy, dz = ax - bx, ay - by, az - bz
-            row[j] = rows[j][i] = math.sqrt(dx * dx + dy * dy + dz * dz) / palm
-    return tuple(map(tuple, rows))
+    sqrt = math.sqrt
+    t0, t1, t2, t3, t4 = tips
+
+    def apart(a: Sequence[float], b: Sequence[float]) -> float:
+        dx, dy, dz = a[0] - b[0], a[1] - b[1], a[2] - b[2]
+        return sqrt(dx * dx + dy * dy + dz * dz) / palm
+
+    d01, d02, d03, d04 = apart(t0, t1), apart(t0, t2), apart(t0, t3), apart(t0, t4)
+    d12, d13, d14 = apart(t1, t2), apart(t1, t3), apart(t1, t4)
+    d23, d24, d34 = apart(t2, t3), apart(t2, t4), apart(t3, t4)
+    return (
+        (0.0, d01, d02, d03, d04),
+        (d01, 0.0, d12, d13, d14),
+        (d02, d12, 0.0, d23, d24),
+        (d03, d13, d23, 0.0, d34),
+        (d04, d14, d24, d34, 0.0),
+    )
 
 
 def _unit_or_zero(x: float, y: float, z: float) -> fr.Vec:
