@@ -139,10 +139,11 @@ class SavitzkyGolayStream:
     ``None`` (part not tracked) resets it, as does a time gap above ``max_gap_seconds``, a
     time going backwards or a change of shape: the filter never bridges a gap.
 
-    Cost per frame is constant and small: the history lives in a preallocated buffer written
-    twice (slot i and i + window), so the last ``window`` samples are always one contiguous
-    block and the output is one matrix-vector product; the fit weights come from a
-    ``FitWeightCache``."""
+    Cost per frame is constant and small: the history is a buffer of ``2 * window`` rows
+    written front to back, so the last ``window`` samples are always one contiguous block and
+    the output is one matrix-vector product. When the buffer is full its newest
+    ``window - 1`` rows move to the front, one block copy every ``window + 1`` frames instead of
+    a second write on every frame. The fit weights come from a ``FitWeightCache``."""
 
     def __init__(self, settings: SmoothingSettings):
         settings.validate()
@@ -153,7 +154,7 @@ class SavitzkyGolayStream:
         self._shape: tuple[int, ...] | None = None
         self._history: np.ndarray | None = None  # (2 * window, *shape)
         self._rows: np.ndarray | None = None  # the same buffer as (2 * window, samples' size)
-        self._written = 0  # samples written since the last reset
+        self._next = 0  # the row the next sample goes to
         self._fit = FitWeightCache(settings.polyorder, settings.lag_frames)
 
     @property
@@ -162,43 +163,50 @@ class SavitzkyGolayStream:
 
     def reset(self) -> None:
         self._times.clear()
-        self._written = 0
+        self._next = 0
 
     def __len__(self) -> int:
         return len(self._times)
-
-    def _last_sample(self) -> np.ndarray:
-        return self._history[(self._written - 1) % self._window]
 
     def update(self, sample: np.ndarray | None, t: float) -> np.ndarray | None:
         """The smoothed value for this frame (a new array), or None when ``sample`` is None.
 
         Non-finite entries are replaced by the newest finite value of the same entry in the
         history; with no history to borrow from the sample counts as a drop-out (None)."""
-        if sample is None or not math.isfinite(t):
+        if sample is None:
             self.reset()
             return None
         sample = np.asarray(sample, dtype=float)
+        return self.update_checked(sample, t, all_finite(sample))
+
+    def update_checked(self, sample: np.ndarray, t: float, finite: bool) -> np.ndarray | None:
+        """``update`` for a float array whose finiteness the caller already knows (the
+        landmark smoother checks the contiguous whole rows, not the strided x, y, z)."""
+        if not math.isfinite(t):
+            self.reset()
+            return None
         times = self._times
         if times and (t - times[-1] > self._max_gap or t <= times[-1] or sample.shape != self._shape):
             self.reset()
-        if not all_finite(sample):
+        if not finite:
             if not times:
                 return None
-            sample = np.where(np.isfinite(sample), sample, self._last_sample())
+            sample = np.where(np.isfinite(sample), sample, self._history[self._next - 1])
         if sample.shape != self._shape:
             self._shape = sample.shape
             self._history = np.empty((2 * self._window, *sample.shape))
             self._rows = self._history.reshape(2 * self._window, -1)
-        window = self._window
-        slot = self._written % window
-        # Copies: the history never aliases the caller's array.
-        self._history[slot] = sample
-        self._history[slot + window] = sample
-        self._written += 1
+        row = self._next
+        if row == len(self._history):
+            # Full: keep the newest window - 1 samples, now at the front.
+            keep = self._window - 1
+            self._history[:keep] = self._history[row - keep: row]
+            row = keep
+        # A copy: the history never aliases the caller's array.
+        self._history[row] = sample
+        self._next = row + 1
         times.append(float(t))
-        stop = slot + window + 1
-        recent = self._rows[stop - len(times): stop]
+        recent = self._rows[row + 1 - len(times): row + 1]
         return self._fit.weights(times).dot(recent).reshape(self._shape)
 
 
@@ -218,13 +226,15 @@ class LandmarkSmoother:
             self._filter.reset()
             return None
         points = np.asarray(points, dtype=float)
-        if points.shape[-1] <= 3:
-            return self._filter.update(points, t)
-        smoothed_xyz = self._filter.update(points[..., :3], t)
-        if smoothed_xyz is None:
-            return None
+        xyz = points if points.shape[-1] <= 3 else points[..., :3]
+        # Finite whole rows (the usual case) are checked in one product over contiguous memory;
+        # only otherwise are x, y, z checked on their own (a NaN visibility is not a drop-out).
+        finite = all_finite(points) or (xyz is not points and all_finite(xyz))
+        smoothed = self._filter.update_checked(xyz, t, finite)
+        if smoothed is None or xyz is points:
+            return smoothed
         out = np.array(points, dtype=float)
-        out[..., :3] = smoothed_xyz
+        out[..., :3] = smoothed
         return out
 
 
