@@ -7,7 +7,7 @@ Adding a solver is a local change: give it a ``solve(landmarks)`` and merge its 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -18,6 +18,7 @@ from vtdriver.gestures.action_file import load_actions
 from vtdriver.gestures.gesture_file import load_gesture_set
 from vtdriver.gestures.stage import HandsStage
 from vtdriver.mapping import INTERNAL_NAMES
+from vtdriver.rows import stack_rows
 from vtdriver.smoothing import LandmarkSmoother
 from vtdriver.solvers.body import BodySolver
 from vtdriver.solvers.face import FaceSolver
@@ -33,6 +34,8 @@ _SMOOTHED_PARTS = (
     ("left_hand", "hands"),
     ("right_hand", "hands"),
 )
+# Every other Landmarks field, copied as is onto the smoothed frame.
+_UNSMOOTHED_FIELDS = tuple(f.name for f in fields(Landmarks) if f.name not in dict(_SMOOTHED_PARTS))
 
 
 @dataclass
@@ -92,8 +95,10 @@ class AvatarPipeline:
         self._face = FaceSolver(self._config.face, profile)
 
     def _smooth(self, lm: Landmarks) -> Landmarks:
-        smoothed = {part: self._smoothers[part].smooth(lm.part(part), lm.t) for part, _ in _SMOOTHED_PARTS}
-        return replace(lm, **smoothed)
+        t = lm.t
+        smoothed = {part: smoother.smooth(getattr(lm, part), t) for part, smoother in self._smoothers.items()}
+        # dataclasses.replace, without its per-call walk over the field definitions.
+        return Landmarks(**smoothed, **{name: getattr(lm, name) for name in _UNSMOOTHED_FIELDS})
 
     def process(self, lm: Landmarks, timer: StageTimer) -> PipelineOutput:
         with timer.stage("smoothing"):
@@ -156,13 +161,25 @@ class AvatarPipeline:
         return PipelineOutput(frame=frame)
 
 
+# Quaternion rows whose squared length is at least this are normalized without the zero and
+# non-finite checks (a solver's rotations are unit, squared length ~1). quat.normalize treats a
+# length below 1e-9 as zero, far below this, so both paths give the same bits.
+_PLAIN_SQUARED_LENGTH = 0.25
+
+
 def _finite_quats(bones: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Every bone's quaternion finite and unit (non-finite parts zeroed, then a zero quaternion
     becomes identity), as one stacked operation rather than one per bone."""
     if not bones:
         return {}
-    stacked = np.array(list(bones.values()), dtype=float).reshape(len(bones), 4)
-    stacked = quat.normalize(_finite_or_zero(stacked))
+    stacked = stack_rows(list(bones.values()), 4)
+    # quat.normalize's own arithmetic (same products, sum and root), so the usual all-finite,
+    # clearly non-zero frame skips its masks and the np.where of _finite_or_zero.
+    squared = np.add.reduce(stacked * stacked, axis=-1, keepdims=True)
+    if math.isfinite(np.add.reduce(squared, axis=None)) and np.minimum.reduce(squared, axis=None) >= _PLAIN_SQUARED_LENGTH:
+        stacked = stacked / np.sqrt(squared)
+    else:
+        stacked = quat.normalize(_finite_or_zero(stacked))
     return dict(zip(bones, stacked))
 
 
@@ -175,8 +192,13 @@ def _unit_weights(weights: dict[str, float]) -> dict[str, float]:
     """``_unit`` of every weight, as one array operation over the ~60 face weights."""
     if not weights:
         return {}
-    values = _finite_or_zero(np.fromiter(weights.values(), dtype=float, count=len(weights)))
-    return dict(zip(weights, np.clip(values, 0.0, 1.0).tolist()))
+    values = np.fromiter(weights.values(), dtype=float, count=len(weights))
+    # An all-finite vector (the usual case) has a finite sum and needs no zeroing pass.
+    if not math.isfinite(np.add.reduce(values)):
+        values = _finite_or_zero(values)
+    # ndarray.clip rather than np.clip: the same ufunc without the dispatch layers. (Not
+    # np.minimum/np.maximum: clip turns -0.0 into 0.0, which the wire bytes show.)
+    return dict(zip(weights, values.clip(0.0, 1.0).tolist()))
 
 
 def _unit(weight: float) -> float:
