@@ -18,6 +18,8 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from vtdriver.config.errors import ConfigError
 from vtdriver.config.toml_file import read_toml
 from vtdriver.solvers.face_blendshapes import ARKIT_NAMES
@@ -56,10 +58,14 @@ class BlendshapeMapping:
     def __init__(self, shapes: list[MappedShape], path: str = "<memory>"):
         self.shapes = tuple(shapes)
         self.path = path
+        # The per-frame work reads these, not the shapes: one lookup list, one array product.
+        self._names = tuple(s.name for s in self.shapes)
+        self._sources = tuple(s.source for s in self.shapes)
+        self._scales = np.array([s.scale for s in self.shapes], dtype=float)
 
     @property
     def names(self) -> tuple[str, ...]:
-        return tuple(s.name for s in self.shapes)
+        return self._names
 
     @classmethod
     def load(cls, path: str | Path) -> "BlendshapeMapping":
@@ -78,15 +84,36 @@ class BlendshapeMapping:
         return cls(shapes, str(path))
 
     def apply(self, blendshapes: dict[str, float]) -> list[tuple[str, float]]:
+        return list(zip(self._names, self.values(blendshapes).tolist()))
+
+    def values(self, blendshapes: dict[str, float]) -> np.ndarray:
+        """The weights ``apply`` pairs with ``names``, as one float array."""
+        get = blendshapes.get
+        raw = [get(source, 0.0) for source in self._sources]
+        try:
+            # np.array(dtype=float) converts every number as float() does; anything it cannot
+            # take as one flat vector goes the slow way, value by value.
+            values = np.array(raw, dtype=float)
+        except (TypeError, ValueError):
+            values = None
+        if values is None or values.shape != self._scales.shape:
+            return self._values_one_by_one(raw)
+        values *= self._scales
+        # An all-finite vector (the usual case) has a finite sum and needs no zeroing pass.
+        if not math.isfinite(np.add.reduce(values)):
+            values = np.where(np.isfinite(values), values, 0.0)
+        # clip gives min(max(0.0, value), 1.0) exactly, signed zeros included (-0.0 -> 0.0).
+        return values.clip(0.0, 1.0)
+
+    def _values_one_by_one(self, raw: list) -> np.ndarray:
         out = []
-        for shape in self.shapes:
-            value = blendshapes.get(shape.source, 0.0)
+        for value, scale in zip(raw, self._scales.tolist()):
             try:
-                value = float(value) * shape.scale
+                value = float(value) * scale
             except (TypeError, ValueError):
                 value = 0.0
-            out.append((shape.name, min(max(0.0, value), 1.0) if math.isfinite(value) else 0.0))
-        return out
+            out.append(min(max(0.0, value), 1.0) if math.isfinite(value) else 0.0)
+        return np.array(out, dtype=float)
 
 
 def _parse_entry(path: str | Path, text: str, name: str, entry: object) -> MappedShape:

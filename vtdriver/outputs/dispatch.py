@@ -11,6 +11,8 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
+
 from vtdriver.config.loader import Config
 from vtdriver.config.sections import OutputSettings
 from vtdriver.frame import AvatarFrame
@@ -45,11 +47,19 @@ class _Vmc:
     mapping: BlendshapeMapping
     blend_mask: frozenset[str] | None
 
+    def __post_init__(self) -> None:
+        # The mapped names and which of them the mask keeps are fixed per output: worked out
+        # once here, so a frame only computes the values and picks them by index.
+        names = self.mapping.names
+        keep = [i for i, name in enumerate(names) if self.blend_mask is None or name in self.blend_mask]
+        self._blend_names = tuple(names[i] for i in keep)
+        self._blend_index = None if len(keep) == len(names) else np.array(keep, dtype=np.intp)
+
     def send(self, frame: AvatarFrame) -> None:
-        blends = self.mapping.apply(frame.blendshapes)
-        if self.blend_mask is not None:
-            blends = [(name, value) for name, value in blends if name in self.blend_mask]
-        self.output.send(frame, blends)
+        values = self.mapping.values(frame.blendshapes)
+        if self._blend_index is not None:
+            values = values[self._blend_index]
+        self.output.send_values(frame, self._blend_names, values)
 
     def send_messages(self, messages) -> None:
         # VMC receivers ignore addresses they do not know; action messages addressed to a VMC

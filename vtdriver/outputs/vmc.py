@@ -12,6 +12,7 @@ for every mapped blendshape, ``/VMC/Ext/Blend/Apply``, ``/VMC/Ext/OK``, ``/VMC/E
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
@@ -23,10 +24,12 @@ from vtdriver.outputs.base import RateLimitedOutput
 from vtdriver.outputs.osc_wire import CachedMessageEncoder
 from vtdriver.outputs.udp import UdpSender
 from vtdriver.outputs.vmc_wire import DEFAULT_MAX_DATAGRAM_BYTES, VmcFrameEncoder
+from vtdriver.rows import stack_rows
 
 DEFAULT_VMC_TARGET = "127.0.0.1:39539"  # the spec's default Marionette port
 _IDENTITY = np.array([0.0, 0.0, 0.0, 1.0])
 _ZERO_POSITION = np.zeros(3)
+_NO_VALUES = np.zeros(0)
 # A quaternion whose largest component is below this has no usable direction (a unit
 # quaternion's largest component is at least 0.5).
 _DEGENERATE_QUATERNION = 1e-6
@@ -37,9 +40,18 @@ _CALIBRATED = 3
 _NORMAL_MODE = 0
 
 
+# A row whose squared length reaches this has a component of at least _DEGENERATE_QUATERNION
+# (the squared length is at most 4 x the largest component squared).
+_PLAIN_SQUARED_LENGTH = 4 * _DEGENERATE_QUATERNION**2
+
+
 def _safe_rotations(rotations: np.ndarray) -> np.ndarray:
     """Rows that are non-finite or (near) zero become identity: a zero quaternion would be
     sent as an invalid rotation and collapse the bone in the receiver."""
+    # The usual frame, all finite and unit, is cleared by one sum of squares per row.
+    squared = np.add.reduce(rotations * rotations, axis=1)
+    if math.isfinite(np.add.reduce(squared)) and np.minimum.reduce(squared, initial=math.inf) >= _PLAIN_SQUARED_LENGTH:
+        return rotations
     magnitudes = np.abs(rotations).max(axis=1)  # NaN propagates, so NaN rows fail the test
     bad = ~(magnitudes >= _DEGENERATE_QUATERNION) | np.isinf(magnitudes)
     if not bad.any():
@@ -81,20 +93,33 @@ class VmcOutput(RateLimitedOutput):
     def encode(self, frame: AvatarFrame, blendshapes: Sequence[tuple[str, float]]) -> list[bytes]:
         """The datagrams for one frame (no rate limit, nothing sent). Fixes the time origin at
         the first frame encoded."""
+        blends = blendshapes if self._send_blendshapes else ()
+        return self.encode_values(
+            frame, tuple(name for name, _ in blends), np.array([value for _, value in blends], dtype=np.float64)
+        )
+
+    def encode_values(self, frame: AvatarFrame, blend_names: tuple[str, ...], blend_values: np.ndarray) -> list[bytes]:
+        """``encode`` with the blendshapes as names and a float array of their values (what
+        ``BlendshapeMapping.values`` gives), so nothing is zipped and unzipped per frame."""
         if self._first_t is None:
             self._first_t = frame.t
+        bones = frame.bones
         mask = self._bone_mask
-        names = tuple(frame.bones) if mask is None else tuple(name for name in frame.bones if name in mask)
-        rotations = np.array([frame.bones[name] for name in names], dtype=np.float64).reshape(len(names), 4)
-        blends = blendshapes if self._send_blendshapes else ()
+        if mask is None:
+            names, rows = tuple(bones), list(bones.values())
+        else:
+            names = tuple(name for name in bones if name in mask)
+            rows = [bones[name] for name in names]
+        if not self._send_blendshapes:
+            blend_names, blend_values = (), _NO_VALUES
         tracking_status = 1 if frame.any_tracked else 0
         root_position = _ZERO_POSITION if frame.root_position is None else frame.root_position
         return self._encoder.encode_arrays(
             names,
             self._rest_positions(names),
-            _safe_rotations(rotations),
-            tuple(name for name, _ in blends),
-            np.array([value for _, value in blends], dtype=np.float64),
+            _safe_rotations(stack_rows(rows, 4)),
+            blend_names,
+            blend_values,
             (_LOADED, _CALIBRATED, _NORMAL_MODE, tracking_status),
             frame.t - self._first_t,
             root_position,
@@ -106,6 +131,13 @@ class VmcOutput(RateLimitedOutput):
         if not self._admit(frame.t):
             return False
         self._sender.send_many(self.encode(frame, blendshapes))
+        return True
+
+    def send_values(self, frame: AvatarFrame, blend_names: tuple[str, ...], blend_values: np.ndarray) -> bool:
+        """``send`` with the blendshapes as in ``encode_values``."""
+        if not self._admit(frame.t):
+            return False
+        self._sender.send_many(self.encode_values(frame, blend_names, blend_values))
         return True
 
     def send_messages(self, messages: Iterable[tuple[str, Sequence[Any]]]) -> None:

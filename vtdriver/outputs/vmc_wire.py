@@ -102,7 +102,11 @@ class _FrameLayout:
             self.bounds.append((start, len(template)))
 
         self.buffer = np.frombuffer(template, dtype=np.uint8).copy()
-        self.float_byte_index = np.asarray(float_offsets, dtype=np.intp)
+        # Every OSC element is a multiple of 4 bytes long, so each float slot is one aligned
+        # big-endian float32 word of the buffer: a frame's values go in with one indexed
+        # store, which also does the float64 -> float32 conversion.
+        self.words = self.buffer.view(">f4")
+        self.float_slots = np.asarray(float_offsets[::4], dtype=np.intp) // 4
         n_values = len(float_offsets) // 4
         self.values = np.zeros(n_values, dtype=np.float64)
         self.root_values = self.values[: _TRANSFORM_FLOATS if has_root else 0]
@@ -110,19 +114,15 @@ class _FrameLayout:
         bones_end = bones_start + _TRANSFORM_FLOATS * len(bone_names)
         self.bone_values = self.values[bones_start:bones_end].reshape(len(bone_names), _TRANSFORM_FLOATS)
         self.blend_values = self.values[bones_end : bones_end + len(blend_names)]
-        self.wire_floats = np.zeros(n_values, dtype=">f4")
-        self.magnitudes = np.zeros(n_values, dtype=np.float64)
-        self.sendable = np.zeros(n_values, dtype=bool)
 
     def render(self) -> list[bytes]:
-        # Zero everything that would not be a finite float32 before casting, so the cast never
-        # overflows (and needs no errstate, which costs more than the whole cast).
-        np.abs(self.values, out=self.magnitudes)
-        np.less(self.magnitudes, FLOAT32_OVERFLOW, out=self.sendable)  # False for NaN too
-        np.logical_not(self.sendable, out=self.sendable)
-        np.copyto(self.values, 0.0, where=self.sendable)
-        np.copyto(self.wire_floats, self.values, casting="same_kind")
-        self.buffer[self.float_byte_index] = self.wire_floats.view(np.uint8)
+        values = self.values
+        # Anything that would not be a finite float32 is sent as 0.0; zeroed before the
+        # conversion, so it never overflows. One min and one max clear the usual frame (a
+        # NaN fails both comparisons).
+        if not (-FLOAT32_OVERFLOW < np.minimum.reduce(values) and np.maximum.reduce(values) < FLOAT32_OVERFLOW):
+            np.copyto(values, 0.0, where=~(np.abs(values) < FLOAT32_OVERFLOW))
+        self.words[self.float_slots] = values
         buffer = self.buffer
         return [buffer[start:end].tobytes() for start, end in self.bounds]
 
