@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import NamedTuple
 
 import numpy as np
 
@@ -37,6 +36,7 @@ TIPS = (4, 8, 12, 16, 20)
 _CURL_CHAINS = ((0, 5, 6, 7, 8), (0, 9, 10, 11, 12), (0, 13, 14, 15, 16), (0, 17, 18, 19, 20))
 # The segment whose direction "points" for each finger: thumb MCP->tip, others MCP->tip.
 _DIRECTION_FROM = (2, 5, 9, 13, 17)
+_DIRECTIONS = tuple(zip(TIPS, _DIRECTION_FROM))
 
 # A palm shorter than this fraction of the hand's overall extent means the landmarks have
 # collapsed (a tracking failure), and no feature is meaningful.
@@ -44,16 +44,42 @@ _MIN_PALM_FRACTION = 0.05
 _ZERO = (0.0, 0.0, 0.0)
 
 
-class HandFeatures(NamedTuple):
-    """Plain floats and tuples: every consumer (finger states, patterns) reads single values,
-    and building numpy arrays for them cost more than computing the features. A NamedTuple,
-    immutable like a frozen dataclass but built without its per-field ``object.__setattr__``."""
+class HandFeatures:
+    """A hand's features as plain floats and tuples: every consumer (finger states, patterns)
+    reads single values, and building numpy arrays for them cost more than computing them.
 
-    curl: tuple[float, ...]  # (4,) degrees, index..little
-    thumb_out: float  # palm lengths
-    directions: tuple[fr.Vec, ...]  # (5,) unit vectors, thumb..little, Unity axes
-    tip_distance: tuple[tuple[float, ...], ...]  # (5, 5) palm lengths, thumb..little
-    palm_facing: float = 1.0  # 0 (edge-on) .. 1 (palm or back towards the camera)
+    ``directions`` and ``tip_distance`` are read only by patterns with a direction or touch
+    constraint, and only once the finger states fit one, so features measured from landmarks
+    (``features_of_rows``) compute them on first use from the landmarks they keep; most hands
+    of most frames never need them. Read-only by convention, like the landmarks."""
+
+    __slots__ = ("_directions", "_palm", "_points", "_tip_distance", "curl", "palm_facing", "thumb_out")
+
+    def __init__(
+        self,
+        curl: tuple[float, ...],  # (4,) degrees, index..little
+        thumb_out: float,  # palm lengths
+        directions: tuple[fr.Vec, ...] | None,  # (5,) unit vectors, thumb..little, Unity axes
+        tip_distance: tuple[tuple[float, ...], ...] | None,  # (5, 5) palm lengths, thumb..little
+        palm_facing: float = 1.0,  # 0 (edge-on) .. 1 (palm or back towards the camera)
+        points: Sequence[Sequence[float]] | None = None,  # the landmarks, for the two left as None
+        palm: float = 1.0,  # palm length of ``points``
+    ):
+        self.curl, self.thumb_out, self.palm_facing = curl, thumb_out, palm_facing
+        self._directions, self._tip_distance = directions, tip_distance
+        self._points, self._palm = points, palm
+
+    @property
+    def directions(self) -> tuple[fr.Vec, ...]:
+        if self._directions is None:
+            self._directions = tuple(_direction(self._points[tip], self._points[root]) for tip, root in _DIRECTIONS)
+        return self._directions
+
+    @property
+    def tip_distance(self) -> tuple[tuple[float, ...], ...]:
+        if self._tip_distance is None:
+            self._tip_distance = _tip_distances([self._points[tip] for tip in TIPS], self._palm)
+        return self._tip_distance
 
 
 def hand_features(points_unity: np.ndarray) -> HandFeatures | None:
@@ -100,14 +126,10 @@ def features_of_rows(points: Sequence[Sequence[float]]) -> HandFeatures | None:
     tx, ty, tz = points[THUMB_TIP]
     thumb_out = ((tx - ix) * ax + (ty - iy) * ay + (tz - iz) * az) / palm
 
-    tips = [points[tip] for tip in TIPS]
-    directions = tuple(
-        _unit_or_zero(x - x0, y - y0, z - z0) for (x, y, z), (x0, y0, z0) in zip(tips, [points[i] for i in _DIRECTION_FROM])
-    )
     # Normal to the palm; Unity +Z is the camera axis (coords.py). A degenerate normal reads
     # as edge-on: untrusted.
     normal = _unit_or_zero(py * kz - pz * ky, pz * kx - px * kz, px * ky - py * kx)
-    return HandFeatures(curl, thumb_out, directions, _tip_distances(tips, palm), abs(normal[2]))
+    return HandFeatures(curl, thumb_out, None, None, abs(normal[2]), points, palm)
 
 
 def _curls(points: Sequence[Sequence[float]]) -> tuple[float, ...]:
@@ -152,6 +174,11 @@ def _tip_distances(tips: list[Sequence[float]], palm: float) -> tuple[tuple[floa
         (d03, d13, d23, 0.0, d34),
         (d04, d14, d24, d34, 0.0),
     )
+
+
+def _direction(tip: Sequence[float], root: Sequence[float]) -> fr.Vec:
+    (x, y, z), (x0, y0, z0) = tip, root
+    return _unit_or_zero(x - x0, y - y0, z - z0)
 
 
 def _unit_or_zero(x: float, y: float, z: float) -> fr.Vec:

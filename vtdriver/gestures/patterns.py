@@ -61,8 +61,10 @@ class HandPattern:
             tolerance = self.tolerance_deg if self.tolerance_deg is not None else settings.direction_tolerance_deg
             if not self._points_within(features, np.cos(np.radians(tolerance))):
                 return False
-        tips = features.tip_distance
-        return not any(tips[a][b] >= settings.touch_distance for a, b in self._touch_checks)
+        # Only a touch reads the tip distances (computed on first use, features.py).
+        return not self._touch_checks or not any(
+            features.tip_distance[a][b] >= settings.touch_distance for a, b in self._touch_checks
+        )
 
     def contradicts(self, states: tuple[str, ...], features: HandFeatures, settings) -> bool:
         """True when this frame clearly rules the pattern out: a constrained finger sits in a
@@ -80,8 +82,7 @@ class HandPattern:
             if not self._points_within(features, cos_limit):
                 return True
         release = settings.touch_distance + settings.touch_hysteresis
-        tips = features.tip_distance
-        return any(tips[a][b] >= release for a, b in self._touch_checks)
+        return any(features.tip_distance[a][b] >= release for a, b in self._touch_checks)
 
     def _points_within(self, features: HandFeatures, cos_limit: float) -> bool:
         """Whether every constrained finger points within the cone of cosine ``cos_limit``
