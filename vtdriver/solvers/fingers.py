@@ -162,9 +162,9 @@ _CHAINS = tuple(tuple(chain) for chain in FINGER_CHAINS.tolist())
 def _hand_rotations(hand: Sequence[Sequence[float]], world: Sequence[float], rest: RestHand) -> Sequence[float]:
     """The 60 quaternion components of one hand's finger bones, finger by finger; the rest
     pose for a hand with any non-finite input."""
-    values = list(itertools.chain(world, *hand))
-    # A sum is finite only when every term is; a non-finite one may still be an overflow.
-    if not (math.isfinite(sum(values)) or all(map(math.isfinite, values))):
+    # A sum is finite only when every term is; a non-finite sum may still be an overflow.
+    finite = math.isfinite(sum(world) + sum(itertools.chain.from_iterable(hand)))
+    if not (finite or all(map(math.isfinite, itertools.chain(world, *hand)))):
         return _REST_POSE
     rows = fr.rotation_rows(world)
     to_rest = [_world_to_rest(rows, columns) for columns in rest.frames]
