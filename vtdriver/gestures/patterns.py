@@ -18,6 +18,7 @@ the "half" band): only clear contradictions end a held gesture, so a thumb hover
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -54,9 +55,14 @@ class HandPattern:
         return constrained + len(self.directions) + 2 * len(self.touches)
 
     def matches(self, states: tuple[str, ...], features: HandFeatures, settings) -> bool:
-        for finger, allowed in self._finger_checks:
-            if states[finger] not in allowed:
-                return False
+        return self.fits_states(states) and self._fits_features(features, settings)
+
+    def fits_states(self, states: tuple[str, ...]) -> bool:
+        """Whether every constrained finger is in an allowed state."""
+        return all(states[finger] in allowed for finger, allowed in self._finger_checks)
+
+    def _fits_features(self, features: HandFeatures, settings) -> bool:
+        """The direction and touch constraints."""
         if self._direction_checks:
             tolerance = self.tolerance_deg if self.tolerance_deg is not None else settings.direction_tolerance_deg
             if not self._points_within(features, np.cos(np.radians(tolerance))):
@@ -131,8 +137,23 @@ class GestureSet:
     def is_two_hand(self, name: str) -> bool:
         return any(p.name == name for p in self.two_hand_patterns)
 
+    def __post_init__(self) -> None:
+        # For each combination of finger states, the patterns whose finger constraints it
+        # meets, best first (classify's order): classify runs for every hand of every frame,
+        # and the finger states alone rule most patterns out. A derived table, not a field.
+        ranked = sorted(self.hand_patterns, key=lambda p: (p.priority, p.specificity, -p.order), reverse=True)
+        table = {
+            states: tuple(p for p in ranked if p.fits_states(states))
+            for states in itertools.product(STATES, repeat=len(FINGER_NAMES))
+        }
+        object.__setattr__(self, "_candidates", table)
+
     def classify(self, states: tuple[str, ...], features: HandFeatures, settings) -> str | None:
         """The best-fitting one-hand gesture, or None."""
+        candidates = self._candidates.get(states)
+        if candidates is not None:
+            # sorted() is stable, so among equal keys the pattern met first still wins.
+            return next((p.name for p in candidates if p._fits_features(features, settings)), None)
         best = None
         best_key = None
         for pattern in self.hand_patterns:
