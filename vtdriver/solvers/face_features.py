@@ -210,8 +210,8 @@ def feature_values(table: _Table, gathered: np.ndarray) -> list[float]:
     # The non-linear steps touch ~25 numbers: plain floats, not a dozen tiny numpy calls.
     # (Python's max keeps a NaN first argument, like np.maximum, and float overflow gives inf.)
     gaps = out[NUM_FEATURES: NUM_FEATURES + 2 * _LID_GAPS_PER_EYE]
-    spans = out[NUM_FEATURES + 2 * _LID_GAPS_PER_EYE:]
-    lengths = [math.sqrt(x * x + y * y + z * z) for x, y, z in zip(spans[0::3], spans[1::3], spans[2::3])]
+    spans = iter(out[NUM_FEATURES + 2 * _LID_GAPS_PER_EYE:])
+    lengths = [math.sqrt(x * x + y * y + z * z) for x, y, z in zip(spans, spans, spans)]
     del out[NUM_FEATURES:]
     for eye in (0, 1):
         total = 0.0  # a loop, not sum() of a generator: this runs every frame
@@ -220,9 +220,10 @@ def feature_values(table: _Table, gathered: np.ndarray) -> list[float]:
         out[_EYE_OPEN.start + eye] = total / _LID_GAPS_PER_EYE
     # Eye features are measured in eye widths; the block alternates right, left.
     # (``b if b > a else a`` is max(a, b), the first argument on a tie or a NaN, without a call.)
-    widths = [_EPS if _EPS > length else length for length in lengths[:2]]
-    for i in range(_EYE_BLOCK.start, _EYE_BLOCK.stop):
-        out[i] /= widths[i % 2]
+    width_r, width_l = (_EPS if _EPS > length else length for length in lengths[:2])
+    for i in range(_EYE_BLOCK.start, _EYE_BLOCK.stop, 2):
+        out[i] /= width_r
+        out[i + 1] /= width_l
     for i, length in zip(_SPAN_FEATURES, lengths[2:]):
         out[i] = length
     for i in range(_LIP_GAPS.start, _LIP_GAPS.stop):

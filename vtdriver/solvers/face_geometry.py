@@ -120,22 +120,25 @@ def _frame_from(across: list[float], up: list[float]) -> tuple[list[float], list
     made orthogonal to it), or None when the vectors are degenerate. Written out on floats:
     for one pair of 3-vectors that is several times cheaper than any numpy call, and it does
     the same operations in the same order as quat's single-vector basis."""
-    across_length = _length(across)
+    # Named scalars rather than 3-lists and a length helper: the head solver runs this every
+    # frame, and the lists and calls cost more than the arithmetic.
     ax, ay, az = across
     ux, uy, uz = up
-    normal = [ay * uz - az * uy, az * ux - ax * uz, ax * uy - ay * ux]
-    up_length = _length(up)
-    up_length = 1e-9 if 1e-9 > up_length else up_length  # max(up_length, 1e-9) without a call
-    if across_length < 1e-9 or _length(normal) < 1e-9 * up_length:
+    across_length = math.sqrt(ax * ax + ay * ay + az * az)
+    nx, ny, nz = ay * uz - az * uy, az * ux - ax * uz, ax * uy - ay * ux
+    up_length = math.sqrt(ux * ux + uy * uy + uz * uz)
+    up_length = 1e-9 if 1e-9 > up_length else up_length  # max(up_length, 1e-9)
+    if across_length < 1e-9 or math.sqrt(nx * nx + ny * ny + nz * nz) < 1e-9 * up_length:
         return None
-    x = [c / across_length for c in across]
-    along = ux * x[0] + uy * x[1] + uz * x[2]
-    y = [ux - along * x[0], uy - along * x[1], uz - along * x[2]]
-    y_length = _length(y)
-    # quat.basis falls back to the y axis when up is (numerically) along across.
-    y = [c / y_length for c in y] if 1e-9 <= y_length < math.inf else [0.0, 1.0, 0.0]
-    z = [x[1] * y[2] - x[2] * y[1], x[2] * y[0] - x[0] * y[2], x[0] * y[1] - x[1] * y[0]]
-    return x, y, z
+    xx, xy, xz = ax / across_length, ay / across_length, az / across_length
+    along = ux * xx + uy * xy + uz * xz
+    yx, yy, yz = ux - along * xx, uy - along * xy, uz - along * xz
+    y_length = math.sqrt(yx * yx + yy * yy + yz * yz)
+    if 1e-9 <= y_length < math.inf:
+        yx, yy, yz = yx / y_length, yy / y_length, yz / y_length
+    else:  # quat.basis falls back to the y axis when up is (numerically) along across
+        yx, yy, yz = 0.0, 1.0, 0.0
+    return [xx, xy, xz], [yx, yy, yz], [xy * yz - xz * yy, xz * yx - xx * yz, xx * yy - xy * yx]
 
 
 def head_rotation_rows(across: list[float], up: list[float]) -> list[list[float]] | None:
@@ -144,9 +147,11 @@ def head_rotation_rows(across: list[float], up: list[float]) -> list[list[float]
     columns = _frame_from(across, up)
     if columns is None:
         return None
-    x, y, z = columns
+    (xx, xy, xz), (yx, yy, yz), (zx, zy, zz) = columns
     c, s = _REST_COS, _REST_SIN
-    return [[x[i], c * y[i] - s * z[i], s * y[i] + c * z[i]] for i in range(3)]
+    return [[xx, c * yx - s * zx, s * yx + c * zx],
+            [xy, c * yy - s * zy, s * yy + c * zy],
+            [xz, c * yz - s * zz, s * yz + c * zz]]
 
 
 def raw_head_frame(points: np.ndarray) -> np.ndarray | None:

@@ -66,7 +66,7 @@ def measure_face(face: np.ndarray, image_size: tuple[int, int],
     face = np.asarray(face, dtype=float)
     if face.ndim != 2 or face.shape[0] < fi.NUM_MESH_LANDMARKS or min(image_size) <= 0:
         return None
-    flat = face[:, :3].ravel()
+    flat = (face if face.shape[1] == 3 else face[:, :3]).ravel()
     if not (math.isfinite(flat.dot(flat)) and max(image_size) < _SAFE_IMAGE_SIZE):
         # A bad value, or one that might overflow in pixels: the exact check on the whole mesh.
         if not all_finite(coords.image_to_unity(face, image_size)):
@@ -84,6 +84,8 @@ def measure_face(face: np.ndarray, image_size: tuple[int, int],
     if rows is None or eye_span < 1e-9:
         return None
     # HeadPose.local_points: (points - origin) @ (rotation / eye_span).
-    to_head = np.array(rows) / eye_span
+    # Dividing on floats and building the 3x3 from a flat list: the same values as
+    # np.array(rows) / eye_span at half the cost.
+    to_head = np.array([value / eye_span for row in rows for value in row]).reshape(3, 3)
     local = (points[plan.features] - vectors[2]).dot(to_head)
     return rows, feature_values(plan.table, local.take(plan.table.landmark_flat))
