@@ -162,7 +162,7 @@ class FaceSolver:
         rotation, feature_list = measured
         features = np.fromiter(feature_list, float, NUM_FEATURES)
         if self._calibration is not None:
-            self._calibration.update(features)
+            self._calibration.update(feature_list)
             neutral, scale = self._calibration.neutral, self._calibration.range_scale
             neutral_values = self._calibration.neutral_values
         else:

@@ -83,20 +83,28 @@ class RunningCalibration:
         return self._count
 
     def _confidence(self) -> float:
-        return min(self._count / self._warmup, 1.0)
+        confidence = self._count / self._warmup
+        return 1.0 if 1.0 < confidence else confidence  # min(confidence, 1.0)
 
-    def update(self, features: np.ndarray) -> None:
-        features = np.asarray(features, dtype=float)
-        if features.shape != (NUM_FEATURES,):
-            return
-        values = features.tolist()
+    def update(self, features: np.ndarray | list[float]) -> None:
+        """One frame's feature vector: an array, or (cheaper, as the solver has one) a flat
+        list of floats."""
+        if isinstance(features, list):
+            values = features
+            if len(values) != NUM_FEATURES:
+                return
+        else:
+            features = np.asarray(features, dtype=float)
+            if features.shape != (NUM_FEATURES,):
+                return
+            values = features.tolist()
         # The float sum is finite unless a value is not (or the sum overflows: then the
-        # exact check), and the list is needed below anyway.
-        if not math.isfinite(sum(values)) and not all_finite(features):
+        # exact check).
+        if not math.isfinite(sum(values)) and not all_finite(np.array(values, dtype=float)):
             return
         if self._frames % self._sample_every == 0:
             slot = (self._frames // self._sample_every) % len(self._ring)
-            self._ring[slot] = features
+            self._ring[slot] = values
             self._count = min(self._count + 1, len(self._ring))
             self._median = _column_median(self._ring[: self._count])
             self._neutral = self._blend_neutral()
