@@ -167,7 +167,7 @@ class FaceSolver:
             neutral_values = self._calibration.neutral_values
         else:
             neutral, scale, neutral_values = self._base_neutral, None, self._base_values
-        weights = self._model.weight_list(features, neutral, scale)
+        weights = self._model.weight_list(features, neutral, scale, values=(feature_list, neutral_values))
 
         vis_r, vis_l = eye_visibility_of(*rotation[2])
         blinks = weights[_BLINK_RIGHT], weights[_BLINK_LEFT]

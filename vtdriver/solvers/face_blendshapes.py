@@ -185,9 +185,9 @@ def _mouth_side(widen: float, lift: float, widen_clipped: float, smile: float, s
             _clip(lip_raise if lip_raise > opened else opened), _clip(squint * smile * 0.5), _clip(sneer - 0.5 * smile))
 
 
-# numpy scalars rather than Python floats as ufunc arguments: numpy then skips working out
-# which dtype a Python float should take, a good part of each call's cost on ~50 numbers.
-_ZERO, _ONE, _MIN_SCALE = np.float64(0.0), np.float64(1.0), np.float64(1e-3)
+# A numpy scalar rather than a Python float as a ufunc argument: numpy then skips working out
+# which dtype a Python float should take, a good part of the call's cost on ~40 numbers.
+_MIN_SCALE = np.float64(1e-3)
 
 
 class BlendshapeModel:
@@ -225,8 +225,10 @@ class BlendshapeModel:
         full weight."""
         return np.fromiter(self.weight_list(features, neutral, range_scale), float, len(WEIGHT_NAMES))
 
-    def weight_list(self, features: np.ndarray, neutral: np.ndarray, range_scale: np.ndarray | None = None) -> list[float]:
-        """``weights`` as a list of floats."""
+    def weight_list(self, features: np.ndarray, neutral: np.ndarray, range_scale: np.ndarray | None = None, *,
+                    values: tuple[list[float], list[float]] | None = None) -> list[float]:
+        """``weights`` as a list of floats. ``values``: ``features`` and ``neutral`` as lists
+        of floats, when the caller has them (saves converting them back)."""
         features = np.asarray(features, dtype=float)
         neutral = np.asarray(neutral, dtype=float)
         deviation = features - neutral
@@ -235,8 +237,9 @@ class BlendshapeModel:
         raw = self._matrix.dot(deviation)
         raw_list = raw.tolist()  # needed below; its float sum is finite only if every value is
         if math.isfinite(sum(raw_list)) or all_finite(raw):
-            # 0.0 first, so a -0.0 clips to +0.0 exactly as the scalar clip does.
-            raw, clipped = raw_list, np.minimum(np.maximum(_ZERO, raw), _ONE).tolist()
+            # np.minimum(np.maximum(0.0, raw), 1.0) of finite values (a -0.0 clips to +0.0),
+            # on the list: cheaper than two ufunc calls and a conversion.
+            raw, clipped = raw_list, [(1.0 if x > 1.0 else x) if x > 0.0 else 0.0 for x in raw_list]
         else:
             # A non-finite feature must spoil only the quantities that use it, as when each
             # was computed on its own; in the product its zero coefficients spread NaN. And
@@ -249,8 +252,9 @@ class BlendshapeModel:
          squint_r, squint_l) = self._clipped_inputs(clipped)
         (widen_raw_r, widen_raw_l, lift_r, lift_l, raise_r, raise_l, sneer_r, sneer_l,
          puff) = self._raw_inputs(raw)
-        upper_r, lower_r, upper_l, lower_l = self._lids(features.tolist())
-        neutral_upper_r, _, neutral_upper_l, _ = self._lids(neutral.tolist())
+        feature_list, neutral_list = (features.tolist(), neutral.tolist()) if values is None else values
+        upper_r, lower_r, upper_l, lower_l = self._lids(feature_list)
+        neutral_upper_r, _, neutral_upper_l, _ = self._lids(neutral_list)
         press *= 1.0 - lip_open
         smile_mean = 0.5 * (smile_r + smile_l)
         clipped += (  # the composites, in _COMPOSITE_NAMES order

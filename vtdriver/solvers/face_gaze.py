@@ -36,6 +36,7 @@ _EYE_NORMALS = (
     (math.sin(_EYE_NORMAL_ANGLE), 0.0, math.cos(_EYE_NORMAL_ANGLE)),  # right eye
     (-math.sin(_EYE_NORMAL_ANGLE), 0.0, math.cos(_EYE_NORMAL_ANGLE)),  # left eye
 )
+_EYE_NORMAL_COS = math.cos(_EYE_NORMAL_ANGLE)
 
 
 def eye_visibility(head_rotation: np.ndarray) -> tuple[float, float]:
@@ -47,7 +48,9 @@ def eye_visibility(head_rotation: np.ndarray) -> tuple[float, float]:
 
 def eye_visibility_of(zx: float, zy: float, zz: float) -> tuple[float, float]:
     """``eye_visibility`` from the rotation's z row."""
-    right, left = ((zx * nx + zy * ny + zz * nz) / math.cos(_EYE_NORMAL_ANGLE) for nx, ny, nz in _EYE_NORMALS)
+    (rx, ry, rz), (lx, ly, lz) = _EYE_NORMALS  # written out: a generator per frame cost more
+    right = (zx * rx + zy * ry + zz * rz) / _EYE_NORMAL_COS
+    left = (zx * lx + zy * ly + zz * lz) / _EYE_NORMAL_COS
     return _clamp(right, 0.0, 1.0), _clamp(left, 0.0, 1.0)
 
 
@@ -74,9 +77,9 @@ class GazeTracker:
         """``features`` and ``neutral`` in ``FEATURE_NAMES`` order, as arrays or (cheaper)
         lists of floats."""
         threshold = self._closed_threshold
-        w_right, w_left = (
-            0.0 if b >= threshold else (1.0 - b / threshold) * v for b, v in zip(blink, visibility)
-        )
+        (blink_r, blink_l), (vis_r, vis_l) = blink, visibility
+        w_right = 0.0 if blink_r >= threshold else (1.0 - blink_r / threshold) * vis_r
+        w_left = 0.0 if blink_l >= threshold else (1.0 - blink_l / threshold) * vis_l
         # eye_offsets, on the four numbers it reads.
         right_x, right_y, left_x, left_y = map(sub, _iris(features), _iris(neutral))
         total = w_right + w_left
