@@ -18,7 +18,7 @@ from vtdriver.gestures.action_file import load_actions
 from vtdriver.gestures.gesture_file import load_gesture_set
 from vtdriver.gestures.stage import HandsStage
 from vtdriver.mapping import INTERNAL_NAMES
-from vtdriver.rows import stack_rows
+from vtdriver.rows import StackedBones, stack_rows
 from vtdriver.smoothing import LandmarkSmoother
 from vtdriver.solvers.body import BodySolver
 from vtdriver.solvers.face import FaceSolver
@@ -47,6 +47,8 @@ class PipelineOutput:
     observed_gestures: dict[str, str | None] = field(default_factory=dict)
     # The landmarks the solvers saw: hands in their checked sides, smoothed.
     landmarks: Landmarks | None = None
+    # frame.bones as one array, for outputs that send them all (None in mirror mode).
+    stacked_bones: StackedBones | None = None
 
 
 def output_names(config: Config) -> list[str]:
@@ -120,9 +122,10 @@ class AvatarPipeline:
                 bones.update(split_head_rotation(chest, face.head_world, self._neck_share))
             bones.update(face.eye_bones)
             bones.update(hands.bones)
+            bones, stacked = _finite_quats(bones)
             frame = AvatarFrame(
                 t=lm.t,
-                bones=_finite_quats(bones),
+                bones=bones,
                 root_position=body.root_position,
                 blendshapes=_unit_weights(face.blendshapes),
                 gestures=dict(hands.gestures),
@@ -144,7 +147,10 @@ class AvatarPipeline:
                 frame.blendshapes[name] = _unit(weight)
             self._held = dict(frame.gestures)
         observed = coords.mirror_sides(hands.observed, self._mirror)
-        return PipelineOutput(frame=frame, messages=list(messages), observed_gestures=observed, landmarks=lm)
+        if frame.bones is not bones:
+            stacked = None  # mirrored: new bone arrays
+        return PipelineOutput(frame=frame, messages=list(messages), observed_gestures=observed, landmarks=lm,
+                              stacked_bones=stacked)
 
     def rest_output(self, t: float) -> PipelineOutput:
         """The last frame of a run: every bone at rest, no expression, tracking lost, and an
@@ -167,11 +173,11 @@ class AvatarPipeline:
 _PLAIN_SQUARED_LENGTH = 0.25
 
 
-def _finite_quats(bones: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def _finite_quats(bones: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], StackedBones | None]:
     """Every bone's quaternion finite and unit (non-finite parts zeroed, then a zero quaternion
-    becomes identity), as one stacked operation rather than one per bone."""
+    becomes identity), as one stacked operation rather than one per bone; and that stack."""
     if not bones:
-        return {}
+        return {}, None
     stacked = stack_rows(list(bones.values()), 4)
     # quat.normalize's own arithmetic (same products, sum and root), so the usual all-finite,
     # clearly non-zero frame skips its masks and the np.where of _finite_or_zero.
@@ -180,7 +186,8 @@ def _finite_quats(bones: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         stacked = stacked / np.sqrt(squared)
     else:
         stacked = quat.normalize(_finite_or_zero(stacked))
-    return dict(zip(bones, stacked))
+    stacked_bones = StackedBones.of(stacked)
+    return dict(zip(bones, stacked_bones.rows)), stacked_bones
 
 
 def _finite_or_zero(values: np.ndarray) -> np.ndarray:
@@ -189,16 +196,14 @@ def _finite_or_zero(values: np.ndarray) -> np.ndarray:
 
 
 def _unit_weights(weights: dict[str, float]) -> dict[str, float]:
-    """``_unit`` of every weight, as one array operation over the ~60 face weights."""
-    if not weights:
-        return {}
-    values = np.fromiter(weights.values(), dtype=float, count=len(weights))
-    # An all-finite vector (the usual case) has a finite sum and needs no zeroing pass.
-    if not math.isfinite(np.add.reduce(values)):
-        values = _finite_or_zero(values)
-    # ndarray.clip rather than np.clip: the same ufunc without the dispatch layers. (Not
-    # np.minimum/np.maximum: clip turns -0.0 into 0.0, which the wire bytes show.)
-    return dict(zip(weights, values.clip(0.0, 1.0).tolist()))
+    """``_unit`` of every weight. Plain floats: for ~60 values a comprehension beats the numpy
+    calls an array version needs (and gives the same values: NaN and both infinities 0.0,
+    -0.0 as 0.0)."""
+    inf = math.inf
+    return {
+        name: (w if w <= 1.0 else (1.0 if w < inf else 0.0)) if w > 0.0 else 0.0
+        for name, w in zip(weights, map(float, weights.values()))
+    }
 
 
 def _unit(weight: float) -> float:

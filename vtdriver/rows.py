@@ -2,6 +2,9 @@
 final quaternion check, the VMC encoder)."""
 from __future__ import annotations
 
+import operator
+from dataclasses import dataclass
+
 import numpy as np
 
 
@@ -16,3 +19,24 @@ def stack_rows(rows: list, width: int) -> np.ndarray:
     except (ValueError, TypeError):
         pass
     return np.array(rows, dtype=float).reshape(len(rows), width)
+
+
+@dataclass(frozen=True)
+class StackedBones:
+    """A frame's bone quaternions as the one array they were made from: ``array`` is (n, 4),
+    read-only, every row finite and unit; ``rows`` are the row views the frame's bones dict
+    holds, in its order. An output that finds exactly these objects in a frame can send
+    ``array`` as it is instead of stacking and checking the rows again (read-only, so nothing
+    can have changed them since)."""
+
+    rows: tuple[np.ndarray, ...]
+    array: np.ndarray
+
+    @classmethod
+    def of(cls, array: np.ndarray) -> "StackedBones":
+        array.flags.writeable = False
+        return cls(tuple(array), array)
+
+    def holds(self, rows: list) -> bool:
+        """Whether ``rows`` are this array's row views themselves, in order."""
+        return len(rows) == len(self.rows) and all(map(operator.is_, rows, self.rows))

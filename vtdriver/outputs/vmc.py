@@ -24,7 +24,7 @@ from vtdriver.outputs.base import RateLimitedOutput
 from vtdriver.outputs.osc_wire import CachedMessageEncoder
 from vtdriver.outputs.udp import UdpSender
 from vtdriver.outputs.vmc_wire import DEFAULT_MAX_DATAGRAM_BYTES, VmcFrameEncoder
-from vtdriver.rows import stack_rows
+from vtdriver.rows import StackedBones, stack_rows
 
 DEFAULT_VMC_TARGET = "127.0.0.1:39539"  # the spec's default Marionette port
 _IDENTITY = np.array([0.0, 0.0, 0.0, 1.0])
@@ -98,9 +98,16 @@ class VmcOutput(RateLimitedOutput):
             frame, tuple(name for name, _ in blends), np.array([value for _, value in blends], dtype=np.float64)
         )
 
-    def encode_values(self, frame: AvatarFrame, blend_names: tuple[str, ...], blend_values: np.ndarray) -> list[bytes]:
+    def encode_values(
+        self,
+        frame: AvatarFrame,
+        blend_names: tuple[str, ...],
+        blend_values: np.ndarray,
+        stacked: StackedBones | None = None,
+    ) -> list[bytes]:
         """``encode`` with the blendshapes as names and a float array of their values (what
-        ``BlendshapeMapping.values`` gives), so nothing is zipped and unzipped per frame."""
+        ``BlendshapeMapping.values`` gives), so nothing is zipped and unzipped per frame.
+        ``stacked``: the pipeline's array of ``frame.bones``, used when it still holds them."""
         if self._first_t is None:
             self._first_t = frame.t
         bones = frame.bones
@@ -110,6 +117,11 @@ class VmcOutput(RateLimitedOutput):
         else:
             names = tuple(name for name in bones if name in mask)
             rows = [bones[name] for name in names]
+        if stacked is not None and mask is None and stacked.holds(rows):
+            # Finite and unit by StackedBones' contract: _safe_rotations would pass it as is.
+            rotations = stacked.array
+        else:
+            rotations = _safe_rotations(stack_rows(rows, 4))
         if not self._send_blendshapes:
             blend_names, blend_values = (), _NO_VALUES
         tracking_status = 1 if frame.any_tracked else 0
@@ -117,7 +129,7 @@ class VmcOutput(RateLimitedOutput):
         return self._encoder.encode_arrays(
             names,
             self._rest_positions(names),
-            _safe_rotations(stack_rows(rows, 4)),
+            rotations,
             blend_names,
             blend_values,
             (_LOADED, _CALIBRATED, _NORMAL_MODE, tracking_status),
@@ -133,11 +145,17 @@ class VmcOutput(RateLimitedOutput):
         self._sender.send_many(self.encode(frame, blendshapes))
         return True
 
-    def send_values(self, frame: AvatarFrame, blend_names: tuple[str, ...], blend_values: np.ndarray) -> bool:
-        """``send`` with the blendshapes as in ``encode_values``."""
+    def send_values(
+        self,
+        frame: AvatarFrame,
+        blend_names: tuple[str, ...],
+        blend_values: np.ndarray,
+        stacked: StackedBones | None = None,
+    ) -> bool:
+        """``send`` with the arguments of ``encode_values``."""
         if not self._admit(frame.t):
             return False
-        self._sender.send_many(self.encode_values(frame, blend_names, blend_values))
+        self._sender.send_many(self.encode_values(frame, blend_names, blend_values, stacked))
         return True
 
     def send_messages(self, messages: Iterable[tuple[str, Sequence[Any]]]) -> None:
