@@ -208,23 +208,21 @@ def feature_values(table: _Table, gathered: np.ndarray) -> list[float]:
         # feature was computed on its own; in the product its zero coefficients spread NaN.
         out = np.where(table.uses, table.matrix * gathered, 0.0).sum(axis=1).tolist()
     # The non-linear steps touch ~25 numbers: plain floats, not a dozen tiny numpy calls.
-    # (Python's max keeps a NaN first argument, like np.maximum, and float overflow gives inf.)
-    gaps = out[NUM_FEATURES: NUM_FEATURES + 2 * _LID_GAPS_PER_EYE]
+    # ``b if b > a else a`` is max(a, b) without a call: the first argument on a tie or a NaN,
+    # so a NaN is kept as np.maximum keeps it (and float overflow gives inf).
+    gaps = [0.0 if 0.0 > gap else gap for gap in out[NUM_FEATURES: NUM_FEATURES + 2 * _LID_GAPS_PER_EYE]]
     spans = iter(out[NUM_FEATURES + 2 * _LID_GAPS_PER_EYE:])
-    lengths = [math.sqrt(x * x + y * y + z * z) for x, y, z in zip(spans, spans, spans)]
+    width_r, width_l, *lengths = [math.sqrt(x * x + y * y + z * z) for x, y, z in zip(spans, spans, spans)]
     del out[NUM_FEATURES:]
-    for eye in (0, 1):
-        total = 0.0  # a loop, not sum() of a generator: this runs every frame
-        for gap in gaps[eye * _LID_GAPS_PER_EYE: (eye + 1) * _LID_GAPS_PER_EYE]:
-            total += 0.0 if gap < 0.0 else gap  # max(gap, 0.0), keeping a NaN
-        out[_EYE_OPEN.start + eye] = total / _LID_GAPS_PER_EYE
+    out[_EYE_OPEN.start] = sum(gaps[:_LID_GAPS_PER_EYE]) / _LID_GAPS_PER_EYE
+    out[_EYE_OPEN.start + 1] = sum(gaps[_LID_GAPS_PER_EYE:]) / _LID_GAPS_PER_EYE
     # Eye features are measured in eye widths; the block alternates right, left.
-    # (``b if b > a else a`` is max(a, b), the first argument on a tie or a NaN, without a call.)
-    width_r, width_l = (_EPS if _EPS > length else length for length in lengths[:2])
+    width_r = _EPS if _EPS > width_r else width_r
+    width_l = _EPS if _EPS > width_l else width_l
     for i in range(_EYE_BLOCK.start, _EYE_BLOCK.stop, 2):
         out[i] /= width_r
         out[i + 1] /= width_l
-    for i, length in zip(_SPAN_FEATURES, lengths[2:]):
+    for i, length in zip(_SPAN_FEATURES, lengths):
         out[i] = length
     for i in range(_LIP_GAPS.start, _LIP_GAPS.stop):
         out[i] = 0.0 if 0.0 > out[i] else out[i]
