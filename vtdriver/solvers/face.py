@@ -117,7 +117,7 @@ def _quaternion(rows: list[list[float]]) -> np.ndarray:
     """``quat.from_matrix`` of a rotation given as rows of floats, without building the
     matrix: float_rotation works on the rows directly (quat does the same for one finite
     matrix, after converting it back to rows)."""
-    if any(math.isnan(rows[i][i]) for i in range(3)):
+    if rows[0][0] != rows[0][0] or rows[1][1] != rows[1][1] or rows[2][2] != rows[2][2]:  # a NaN
         return quat.from_matrix(np.array(rows))
     return np.array(fr.from_rows(rows))
 

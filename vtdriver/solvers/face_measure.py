@@ -48,26 +48,37 @@ class FaceMeasurer:
 
     def __init__(self) -> None:
         self._size: tuple[int, int] | None = None
-        self._to_unity = np.ones(3)
+        self._to_unity: np.ndarray | None = None
 
     def measure(self, face: np.ndarray, image_size: tuple[int, int]) -> tuple[list[list[float]], list[float]] | None:
         if image_size != self._size:
-            self._to_unity = coords.image_to_unity(np.ones(3), image_size)
+            # An unusable or huge size takes measure_face's general path.
+            usable = 0 < min(image_size) and max(image_size) < _SAFE_IMAGE_SIZE
+            self._to_unity = coords.image_to_unity(np.ones(3), image_size) if usable else None
             self._size = image_size
-        return measure_face(face, image_size, self._to_unity)
+        if self._to_unity is None:
+            return measure_face(face, image_size)
+        return _measure(face, image_size, self._to_unity)
 
 
-def measure_face(face: np.ndarray, image_size: tuple[int, int],
-                 to_unity: np.ndarray | None = None) -> tuple[list[list[float]], list[float]] | None:
+def measure_face(face: np.ndarray, image_size: tuple[int, int]) -> tuple[list[list[float]], list[float]] | None:
     """(rows of the head rotation, ``FEATURE_NAMES`` values) of normalised face landmarks,
     or None where ``head_pose`` gives None. Equal to ``head_pose(face, image_size).rotation``
-    and ``pose_features`` of that pose. ``to_unity``: ``FaceMeasurer``'s factors for
-    ``image_size``."""
+    and ``pose_features`` of that pose."""
+    if min(image_size) <= 0:
+        return None
+    safe = max(image_size) < _SAFE_IMAGE_SIZE
+    return _measure(face, image_size, coords.image_to_unity(np.ones(3), image_size) if safe else None)
+
+
+def _measure(face: np.ndarray, image_size: tuple[int, int], to_unity: np.ndarray | None):
+    """``measure_face`` for a usable ``image_size``; ``to_unity`` only for a size below
+    ``_SAFE_IMAGE_SIZE``, None otherwise."""
     face = np.asarray(face, dtype=float)
-    if face.ndim != 2 or face.shape[0] < fi.NUM_MESH_LANDMARKS or min(image_size) <= 0:
+    if face.ndim != 2 or face.shape[0] < fi.NUM_MESH_LANDMARKS:
         return None
     flat = (face if face.shape[1] == 3 else face[:, :3]).ravel()
-    if not (math.isfinite(flat.dot(flat)) and max(image_size) < _SAFE_IMAGE_SIZE):
+    if not (math.isfinite(flat.dot(flat)) and to_unity is not None):
         # A bad value, or one that might overflow in pixels: the exact check on the whole mesh.
         if not all_finite(coords.image_to_unity(face, image_size)):
             return None
