@@ -39,16 +39,20 @@ class GroupedWeightSmoother:
             for group in dict.fromkeys(settings)
         ]
         self._times: list[float] = []
-        # Written twice (rows i and i + longest) so the newest ``longest`` rows are one block;
-        # zeros, so rows not yet written still give 0 when weighted by 0.
+        # Written front to back from row ``longest - 1``, so the newest ``longest`` rows are
+        # always one block (rows above the samples held are weighted by 0; zeros at first).
+        # When it is full the newest ``longest - 1`` rows move to the front: one block copy
+        # every ``longest + 1`` frames instead of a second row write every frame. The rows stay
+        # in time order, so the weighted sum adds them in the same order as before.
         self._history = np.zeros((2 * self._longest, self._size))
-        self._written = 0
+        self._next = self._longest - 1
         self._mix = np.zeros((self._longest, self._size))
+        self._product = np.empty((self._longest, self._size))  # reused: no temporary per frame
         self._fits: list[np.ndarray | None] = [None] * len(self._groups)
 
     def reset(self) -> None:
         self._times.clear()
-        self._written = 0
+        self._next = self._longest - 1
 
     def __len__(self) -> int:
         return len(self._times)
@@ -63,10 +67,12 @@ class GroupedWeightSmoother:
         if times and (t - times[-1] > self._max_gap or t <= times[-1]):
             self.reset()
         longest = self._longest
-        slot = self._written % longest
-        self._history[slot] = sample
-        self._history[slot + longest] = sample
-        self._written += 1
+        row = self._next
+        if row == len(self._history):
+            self._history[: longest - 1] = self._history[row - longest + 1:]
+            row = longest - 1
+        self._history[row] = sample
+        self._next = row + 1
         times.append(float(t))
         if len(times) > longest:
             del times[0]
@@ -77,5 +83,5 @@ class GroupedWeightSmoother:
             for weights, (_, _, columns) in zip(fits, self._groups):
                 self._mix[longest - len(weights):, columns] = weights[:, None]
             self._fits = fits
-        recent = self._history[slot + 1: slot + longest + 1]
-        return np.add.reduce(self._mix * recent, axis=0)
+        np.multiply(self._mix, self._history[row + 1 - longest: row + 1], out=self._product)
+        return np.add.reduce(self._product, axis=0)
