@@ -15,6 +15,7 @@ VRM and ARKit.
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,6 +62,8 @@ class BlendshapeMapping:
         # The per-frame work reads these, not the shapes: one lookup list, one array product.
         self._names = tuple(s.name for s in self.shapes)
         self._sources = tuple(s.source for s in self.shapes)
+        # One C-level lookup of every source; a missing one falls back to .get(name, 0.0).
+        self._lookup = operator.itemgetter(*self._sources) if len(self._sources) > 1 else None
         self._scales = np.array([s.scale for s in self.shapes], dtype=float)
 
     @property
@@ -88,8 +91,15 @@ class BlendshapeMapping:
 
     def values(self, blendshapes: dict[str, float]) -> np.ndarray:
         """The weights ``apply`` pairs with ``names``, as one float array."""
-        get = blendshapes.get
-        raw = [get(source, 0.0) for source in self._sources]
+        raw = None
+        if len(self._sources) > 1 and type(blendshapes) is dict:  # (a dict subclass may have __missing__)
+            try:
+                raw = self._lookup(blendshapes)
+            except KeyError:
+                pass
+        if raw is None:
+            get = blendshapes.get
+            raw = [get(source, 0.0) for source in self._sources]
         try:
             # np.array(dtype=float) converts every number as float() does; anything it cannot
             # take as one flat vector goes the slow way, value by value.
