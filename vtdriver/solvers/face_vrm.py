@@ -15,6 +15,8 @@
 """
 from __future__ import annotations
 
+from operator import itemgetter
+
 
 def _unit(x: float) -> float:
     """``min(max(0.0, x), 1.0)``, which also turns a NaN into 0, as comparisons: it runs two
@@ -22,15 +24,29 @@ def _unit(x: float) -> float:
     return (1.0 if x > 1.0 else x) if x > 0.0 else 0.0
 
 
+# The ARKit weights the presets read, fetched in one C call rather than two dozen lookups.
+_INPUTS = itemgetter(
+    "mouthSmileLeft", "mouthSmileRight", "mouthStretchLeft", "mouthStretchRight", "mouthPucker", "mouthFunnel",
+    "jawOpen", "mouthLowerDownLeft", "mouthLowerDownRight", "eyeBlinkLeft", "eyeBlinkRight",
+    "browDownLeft", "browDownRight", "browInnerUp", "browOuterUpLeft", "browOuterUpRight",
+    "mouthFrownLeft", "mouthFrownRight", "eyeWideLeft", "eyeWideRight",
+    "eyeLookUpLeft", "eyeLookUpRight", "eyeLookDownLeft", "eyeLookDownRight",
+    "eyeLookOutLeft", "eyeLookInRight", "eyeLookOutRight", "eyeLookInLeft",
+)
+
+
 def vrm_presets(w: dict[str, float], emotions: bool = True) -> dict[str, float]:
     """The VRM presets from the ARKit weights ``w`` (plain floats)."""
-    smile = 0.5 * (w["mouthSmileLeft"] + w["mouthSmileRight"])
-    stretch = 0.5 * (w["mouthStretchLeft"] + w["mouthStretchRight"])
-    pucker, funnel = w["mouthPucker"], w["mouthFunnel"]
+    (smile_l, smile_r, stretch_l, stretch_r, pucker, funnel, jaw_open, lower_down_l, lower_down_r,
+     blink_left, blink_right, brow_down_l, brow_down_r, inner_up, outer_up_l, outer_up_r,
+     frown_l, frown_r, eye_wide_l, eye_wide_r, look_up_l, look_up_r, look_down_l, look_down_r,
+     out_l, in_r, out_r, in_l) = _INPUTS(w)
+    smile = 0.5 * (smile_l + smile_r)
+    stretch = 0.5 * (stretch_l + stretch_r)
     # ``b if b > a else a`` is max(a, b): the first argument on a tie or a NaN.
     round_ = _unit(funnel if funnel > pucker else pucker)
     wide = _unit(stretch if stretch > smile else smile)
-    jaw_open, lower_down = w["jawOpen"], 0.5 * (w["mouthLowerDownLeft"] + w["mouthLowerDownRight"])
+    lower_down = 0.5 * (lower_down_l + lower_down_r)
     open_ = _unit(lower_down if lower_down > jaw_open else jaw_open)
     mouth_shape = wide if wide > round_ else round_
     half_open = _unit(2.0 * open_)
@@ -45,15 +61,14 @@ def vrm_presets(w: dict[str, float], emotions: bool = True) -> dict[str, float]:
     if total > 1.0:
         aa, oh, ou, ee, ih = aa / total, oh / total, ou / total, ee / total, ih / total
 
-    blink_left, blink_right = w["eyeBlinkLeft"], w["eyeBlinkRight"]
     both = blink_right if blink_right < blink_left else blink_left  # min(left, right)
 
-    brow_down = 0.5 * (w["browDownLeft"] + w["browDownRight"])
+    brow_down = 0.5 * (brow_down_l + brow_down_r)
     if emotions:
-        inner_up, outer_up = w["browInnerUp"], 0.5 * (w["browOuterUpLeft"] + w["browOuterUpRight"])
+        outer_up = 0.5 * (outer_up_l + outer_up_r)
         brow_up = outer_up if outer_up > inner_up else inner_up
-        frown = 0.5 * (w["mouthFrownLeft"] + w["mouthFrownRight"])
-        eye_wide = 0.5 * (w["eyeWideLeft"] + w["eyeWideRight"])
+        frown = 0.5 * (frown_l + frown_r)
+        eye_wide = 0.5 * (eye_wide_l + eye_wide_r)
         unsmile = 1.0 - smile
         # happy, angry, sad, relaxed, surprised
         emotion = (
@@ -75,10 +90,10 @@ def vrm_presets(w: dict[str, float], emotions: bool = True) -> dict[str, float]:
         "happy": _unit(happy), "angry": _unit(angry), "sad": _unit(sad), "relaxed": _unit(relaxed),
         "surprised": _unit(surprised),
         "neutral": _unit(1.0 - max(emotion)),
-        "lookUp": _unit(0.5 * (w["eyeLookUpLeft"] + w["eyeLookUpRight"])),
-        "lookDown": _unit(0.5 * (w["eyeLookDownLeft"] + w["eyeLookDownRight"])),
-        "lookLeft": _unit(0.5 * (w["eyeLookOutLeft"] + w["eyeLookInRight"])),
-        "lookRight": _unit(0.5 * (w["eyeLookOutRight"] + w["eyeLookInLeft"])),
+        "lookUp": _unit(0.5 * (look_up_l + look_up_r)),
+        "lookDown": _unit(0.5 * (look_down_l + look_down_r)),
+        "lookLeft": _unit(0.5 * (out_l + in_r)),
+        "lookRight": _unit(0.5 * (out_r + in_l)),
     }
 
 
