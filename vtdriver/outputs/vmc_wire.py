@@ -44,6 +44,7 @@ _MIN_DATAGRAM_BYTES = 256  # room for the largest single VMC message with a long
 # Doubles at or above this round to inf in float32 (halfway between FLT_MAX = 2**128 - 2**104
 # and 2**128; IEEE round-half-to-even goes up here), which struct.pack(">f") also refuses.
 FLOAT32_OVERFLOW = 2.0**128 - 2.0**103
+_FLOAT32_OVERFLOW_SQUARED = FLOAT32_OVERFLOW**2
 
 _TRANSFORM_FLOATS = 7  # px, py, pz, qx, qy, qz, qw
 _INT32 = struct.Struct(">i")
@@ -114,17 +115,19 @@ class _FrameLayout:
         bones_end = bones_start + _TRANSFORM_FLOATS * len(bone_names)
         self.bone_values = self.values[bones_start:bones_end].reshape(len(bone_names), _TRANSFORM_FLOATS)
         self.blend_values = self.values[bones_end : bones_end + len(blend_names)]
+        whole = memoryview(self.buffer)
+        self.datagram_views = [whole[start:end] for start, end in self.bounds]
 
     def render(self) -> list[bytes]:
         values = self.values
         # Anything that would not be a finite float32 is sent as 0.0; zeroed before the
-        # conversion, so it never overflows. One min and one max clear the usual frame (a
-        # NaN fails both comparisons).
-        if not (-FLOAT32_OVERFLOW < np.minimum.reduce(values) and np.maximum.reduce(values) < FLOAT32_OVERFLOW):
+        # conversion, so it never overflows. The usual frame is cleared by one sum of squares:
+        # below FLOAT32_OVERFLOW**2 (a double) every value is below FLOAT32_OVERFLOW, and a
+        # NaN, an infinity or a double overflow all fail the comparison.
+        if not values.dot(values) < _FLOAT32_OVERFLOW_SQUARED:
             np.copyto(values, 0.0, where=~(np.abs(values) < FLOAT32_OVERFLOW))
         self.words[self.float_slots] = values
-        buffer = self.buffer
-        return [buffer[start:end].tobytes() for start, end in self.bounds]
+        return [view.tobytes() for view in self.datagram_views]
 
 
 def _unit_bytes(unit: list[tuple[bytes, int]]) -> int:
