@@ -194,4 +194,5 @@ class FaceSolver:
             return weights
         # A polynomial fit can overshoot a step; weights stay in [0, 1]. (fmax/fmin rather
         # than np.clip: a NaN becomes 0 and an infinity the bound, as nan_to_num then clip.)
-        return np.fmin(np.fmax(smoothed, _ZERO), _ONE)
+        # In place: the smoother hands back a new array each frame.
+        return np.fmin(np.fmax(smoothed, _ZERO, out=smoothed), _ONE, out=smoothed)
