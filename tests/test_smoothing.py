@@ -3,13 +3,12 @@ import pytest
 from scipy.signal import savgol_coeffs
 
 from vtdriver import quat
+from vtdriver.loss_easing import HoldThenEase, lerp
 from vtdriver.smoothing import (
     FitWeightCache,
-    HoldThenEase,
     LandmarkSmoother,
     SavitzkyGolayStream,
     SmoothingSettings,
-    lerp,
     savgol_weights,
 )
 

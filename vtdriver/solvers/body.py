@@ -21,7 +21,7 @@ from vtdriver import coords, humanoid, quat
 from vtdriver import float_rotation as fr
 from vtdriver.frame import Landmarks
 from vtdriver.settings import setting
-from vtdriver.smoothing import HoldThenEase, lerp
+from vtdriver.loss_easing import HoldThenEase, lerp
 from vtdriver.solvers import body_pose as bp
 from vtdriver.solvers.hand_frame import (
     POSE_HAND_POINTS,

@@ -1,0 +1,144 @@
+"""Tracking loss, part by part: hold the last pose, ease to rest, blend back in when found.
+
+``HoldThenEase`` owns one part's state (a dict of values: quaternions by default, or positions
+and weights with ``lerp``). A part that drops out for a frame must not snap to rest, and one
+that reappears must not snap back: smoothstep easing starts and ends with zero speed.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import numpy as np
+
+from vtdriver import quat
+
+
+def smoothstep(x: np.ndarray | float) -> np.ndarray | float:
+    """0 -> 0, 1 -> 1 with zero slope at both ends, so eases start and stop without a kick."""
+    if isinstance(x, float) and x == x:
+        x = min(max(x, 0.0), 1.0)
+        return x * x * (3.0 - 2.0 * x)
+    x = np.clip(x, 0.0, 1.0)
+    return x * x * (3.0 - 2.0 * x)
+
+
+def lerp(a: np.ndarray | float, b: np.ndarray | float, w: float) -> np.ndarray:
+    """Linear mix for ``HoldThenEase`` on positions or blendshape weights."""
+    return (1.0 - w) * np.asarray(a, dtype=float) + w * np.asarray(b, dtype=float)
+
+
+Mix = Callable[[np.ndarray, np.ndarray, float], np.ndarray]
+
+
+# Parts with more values than this are mixed in one stacked call (see HoldThenEase._mix_all).
+_STACK_FROM_KEYS = 4
+
+
+class HoldThenEase:
+    """Tracking-loss behaviour for one part, on a dict of values (by default quaternions).
+
+    ``update(values, t)`` with a dict while the part is tracked, ``None`` while it is lost:
+    - lost: hold the last output for ``hold_seconds``, then ease to ``rest`` over
+      ``ease_seconds`` (smoothstep, so the ease starts and ends gently);
+    - tracked again (or tracked for the first time): blend from whatever was shown to the
+      tracked values over ``blend_in_seconds`` (default ``ease_seconds``).
+    Keys missing from ``rest`` rest at ``default_rest`` (identity quaternion). ``mix`` is
+    ``quat.slerp`` for rotations, ``lerp`` for positions and weights."""
+
+    def __init__(
+        self,
+        hold_seconds: float,
+        ease_seconds: float,
+        *,
+        blend_in_seconds: float | None = None,
+        rest: Mapping[str, np.ndarray] | None = None,
+        default_rest: np.ndarray | float = quat.IDENTITY,
+        mix: Mix = quat.slerp,
+    ):
+        if hold_seconds < 0 or ease_seconds < 0 or (blend_in_seconds is not None and blend_in_seconds < 0):
+            raise ValueError("hold_seconds, ease_seconds and blend_in_seconds must be >= 0")
+        self._hold = float(hold_seconds)
+        self._ease = float(ease_seconds)
+        self._blend_in = self._ease if blend_in_seconds is None else float(blend_in_seconds)
+        self._rest = {k: np.array(v, dtype=float) for k, v in (rest or {}).items()}
+        self._default_rest = np.array(default_rest, dtype=float)
+        self._mix = mix
+        self._last: dict[str, np.ndarray] = {}
+        self._lost_since: float | None = None
+        self._held: dict[str, np.ndarray] = {}
+        self._returned_since: float | None = None
+        self._blend_from: dict[str, np.ndarray] = {}
+        self._ever_tracked = False
+        self._lost_output: tuple[float, dict[str, np.ndarray]] | None = None  # (ease, output)
+
+    def rest_value(self, key: str) -> np.ndarray:
+        return self._rest.get(key, self._default_rest)
+
+    @property
+    def easing(self) -> bool:
+        """True while the output is not simply the tracked value (held, easing or blending)."""
+        return self._lost_since is not None or self._returned_since is not None
+
+    def update(self, values: Mapping[str, np.ndarray] | None, t: float) -> dict[str, np.ndarray]:
+        """This frame's values (a new dict; treat its arrays as read-only, like every frame
+        array: they are also what a later loss holds and eases from)."""
+        if values is None:
+            out = self._lost(t)
+        else:
+            out = self._tracked(values, t)
+        self._last = out
+        return dict(out)
+
+    def _lost(self, t: float) -> dict[str, np.ndarray]:
+        self._returned_since = None
+        if self._lost_since is None:
+            self._lost_since = t
+            self._held = dict(self._last)
+            self._lost_output = None
+        ease = self._progress(t - self._lost_since - self._hold, self._ease)
+        # Held and rest values stay fixed for the whole loss, so the output only changes while
+        # easing: holding, and resting after the ease (a part never tracked), cost nothing.
+        if self._lost_output is not None and self._lost_output[0] == ease:
+            return self._lost_output[1]
+        keys = list(self._held) + [k for k in self._rest if k not in self._held]
+        out = self._mix_all(keys, [self._held.get(k, self.rest_value(k)) for k in keys],
+                            [self.rest_value(k) for k in keys], ease)
+        self._lost_output = (ease, out)
+        return out
+
+    def _tracked(self, values: Mapping[str, np.ndarray], t: float) -> dict[str, np.ndarray]:
+        if self._lost_since is not None or not self._ever_tracked:
+            self._blend_from = dict(self._last)
+            self._returned_since = t
+            self._lost_since = None
+            self._ever_tracked = True
+        values = {k: np.asarray(v, dtype=float) for k, v in values.items()}
+        if self._returned_since is None:
+            return values
+        blend = self._progress(t - self._returned_since, self._blend_in)
+        if blend >= 1.0:
+            self._returned_since = None
+            return values
+        keys = list(values)
+        return self._mix_all(keys, [self._blend_from.get(k, self.rest_value(k)) for k in keys],
+                             [values[k] for k in keys], blend)
+
+    def _mix_all(self, keys: list[str], starts: list, ends: list, w: float) -> dict[str, np.ndarray]:
+        """``mix`` of every key at once when the values share a shape (one stacked call instead
+        of one per key; slerp and lerp work row by row, so the results are the same)."""
+        if not keys:
+            return {}
+        starts = [np.asarray(v, dtype=float) for v in starts]
+        ends = [np.asarray(v, dtype=float) for v in ends]
+        shape = starts[0].shape
+        # A part of a few bones mixes faster one by one (quat.slerp's float path for single
+        # quaternions, bit-identical to its array code) than through ~25 stacked numpy calls.
+        if len(keys) > _STACK_FROM_KEYS and all(v.shape == shape for v in starts) and all(v.shape == shape for v in ends):
+            return dict(zip(keys, self._mix(np.stack(starts), np.stack(ends), w)))
+        return {k: np.asarray(self._mix(a, b, w), dtype=float) for k, a, b in zip(keys, starts, ends)}
+
+    @staticmethod
+    def _progress(elapsed: float, duration: float) -> float:
+        if duration <= 0:
+            return 1.0 if elapsed >= 0 else 0.0
+        return float(smoothstep(elapsed / duration))
