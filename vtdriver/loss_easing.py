@@ -80,8 +80,9 @@ class HoldThenEase:
         return self._lost_since is not None or self._returned_since is not None
 
     def update(self, values: Mapping[str, np.ndarray] | None, t: float) -> dict[str, np.ndarray]:
-        """This frame's values (a new dict; treat its arrays as read-only, like every frame
-        array: they are also what a later loss holds and eases from)."""
+        """This frame's values (a new dict; treat its values as read-only, like every frame
+        array: they are also what a later loss holds and eases from). A tracked value is
+        passed through as given; held, eased and blended values are arrays."""
         if values is None:
             out = self._lost(t)
         else:
@@ -112,7 +113,9 @@ class HoldThenEase:
             self._returned_since = t
             self._lost_since = None
             self._ever_tracked = True
-        values = {k: np.asarray(v, dtype=float) for k, v in values.items()}
+        # Kept as given (arrays, or the body solver's float tuples): converting every value
+        # of every part each frame would cost more than the rest of a steady frame here.
+        values = dict(values)
         if self._returned_since is None:
             return values
         blend = self._progress(t - self._returned_since, self._blend_in)

@@ -108,10 +108,6 @@ def _half_of(q: fr.Quat) -> fr.Quat:
     return fr.slerp(fr.IDENTITY, fr.unit_or_identity(q), 0.5)
 
 
-def _as_floats(q: np.ndarray | fr.Quat) -> fr.Quat:
-    return tuple(q.tolist()) if isinstance(q, np.ndarray) else q  # type: ignore[return-value]
-
-
 class BodySolver:
     def __init__(self, settings: BodySettings | None = None):
         self.settings = settings or BodySettings()
@@ -142,13 +138,13 @@ class BodySolver:
         rotations: dict[str, fr.Quat] = {}
         for part in ("torso", "head", "left_arm", "right_arm", "left_leg", "right_leg"):
             for name, value in shown[part].items():
-                rotations[name] = _as_floats(value)
-        for side in bp.SIDES:
-            s = side.capitalize()
+                rotations[name] = value if type(value) is tuple else tuple(value.tolist())
+        for side, s in (("left", "Left"), ("right", "Right")):
             for part, lower, end in ((f"{side}_hand", f"{s}LowerArm", f"{s}Hand"), (f"{side}_foot", f"{s}LowerLeg", f"{s}Foot")):
-                twisted = fr.multiply(rotations[lower], _as_floats(shown[part][_TWIST]))
+                twist, end_value = shown[part][_TWIST], shown[part][end]
+                twisted = fr.multiply(rotations[lower], twist if type(twist) is tuple else tuple(twist.tolist()))
                 rotations[lower] = fr.unit_or_identity(twisted)
-                rotations[end] = _as_floats(shown[part][end])
+                rotations[end] = end_value if type(end_value) is tuple else tuple(end_value.tolist())
         bones = _unit_arrays(rotations)
         root = None
         if self.settings.root_motion:
