@@ -74,12 +74,12 @@ class BodyResult:
 
     def world_rotation(self, name: str) -> np.ndarray:
         """One bone's world rotation: the product of its chain's local rotations."""
-        rotation = self.bones.get(name, quat.IDENTITY)
+        rotation = tuple(self.bones.get(name, quat.IDENTITY).tolist())
         parent = humanoid.PARENT[name]
         while parent is not None:
-            rotation = quat.multiply(self.bones.get(parent, quat.IDENTITY), rotation)
+            rotation = fr.multiply(tuple(self.bones.get(parent, quat.IDENTITY).tolist()), rotation)
             parent = humanoid.PARENT[parent]
-        return rotation
+        return np.array(rotation)
 
 
 def _part_names() -> dict[str, tuple[str, ...]]:

@@ -81,8 +81,10 @@ def _chain_vector(relative: fr.Quat) -> fr.Vec | None:
     angle = 2.0 * math.atan2(fr.length(xyz), q[3])
     # A zero rotation has no axis; any unit axis then gives the same (unrotated) chain.
     axis = fr.unit(xyz) or (1.0, 0.0, 0.0)
-    cx = cy = cz = sx = sy = sz = 0.0
-    for fraction, (vx, vy, vz) in zip(_FRACTIONS_F, _SEGMENTS_F):
+    # The first segment takes no turn (cos 0 = 1, sin 0 = 0 exactly), so it starts the sums.
+    cx, cy, cz = _SEGMENTS_F[0]
+    sx = sy = sz = 0.0
+    for fraction, (vx, vy, vz) in zip(_FRACTIONS_F[1:], _SEGMENTS_F[1:]):
         c, s = math.cos(angle * fraction), math.sin(angle * fraction)
         cx, cy, cz = cx + c * vx, cy + c * vy, cz + c * vz
         sx, sy, sz = sx + s * vx, sy + s * vy, sz + s * vz
