@@ -188,11 +188,14 @@ def frame_rotation_from_rest(
     if current is None:
         return None
     # (C R^T)[i][j] = sum_k C[i][k] R[j][k], with C and R given by columns: C[i][k] = current[k][i].
-    rows = tuple(
-        tuple(current[0][i] * rest[0][j] + current[1][i] * rest[1][j] + current[2][i] * rest[2][j] for j in range(3))
-        for i in range(3)
-    )
-    return from_rows(rows)  # type: ignore[arg-type]
+    # Written out: two nested generators cost more than the 27 products.
+    (c00, c01, c02), (c10, c11, c12), (c20, c21, c22) = current
+    (r00, r01, r02), (r10, r11, r12), (r20, r21, r22) = rest
+    return from_rows((
+        (c00 * r00 + c10 * r10 + c20 * r20, c00 * r01 + c10 * r11 + c20 * r21, c00 * r02 + c10 * r12 + c20 * r22),
+        (c01 * r00 + c11 * r10 + c21 * r20, c01 * r01 + c11 * r11 + c21 * r21, c01 * r02 + c11 * r12 + c21 * r22),
+        (c02 * r00 + c12 * r10 + c22 * r20, c02 * r01 + c12 * r11 + c22 * r21, c02 * r02 + c12 * r12 + c22 * r22),
+    ))
 
 
 def twist_then_swing(q: Quat, axis: Vec) -> tuple[Quat, Quat] | None:
