@@ -14,11 +14,26 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from operator import is_not
+from operator import sub
 
 import numpy as np
 
-from vtdriver.smoothing import FitWeightCache, SmoothingSettings
+from vtdriver.smoothing import _WEIGHT_REUSE_TOLERANCE, SmoothingSettings, _fit_weights
+
+
+class _GroupFit:
+    """``FitWeightCache`` for one group of a shared time line: the same reuse test on the
+    same numbers (offsets from the evaluation time, compared with those of the last
+    refit), but the offsets come from the smoother, which works them out once per
+    evaluation time for all groups instead of once per group."""
+
+    __slots__ = ("window", "polyorder", "lag", "columns", "offsets", "eval_index", "weights")
+
+    def __init__(self, window: int, polyorder: int, lag: int, columns: np.ndarray):
+        self.window, self.polyorder, self.lag, self.columns = window, polyorder, lag, columns
+        self.offsets: list[float] = []
+        self.eval_index = -1
+        self.weights: np.ndarray | None = None
 
 
 class GroupedWeightSmoother:
@@ -34,8 +49,8 @@ class GroupedWeightSmoother:
         self._max_gap = settings[0].max_gap_seconds
         # One fit (and weight cache) per distinct setting, with the weights it applies to.
         self._groups = [
-            (group.window, FitWeightCache(group.polyorder, group.lag_frames),
-             np.array([j for j, s in enumerate(settings) if s == group]))
+            _GroupFit(group.window, group.polyorder, group.lag_frames,
+                      np.array([j for j, s in enumerate(settings) if s == group]))
             for group in dict.fromkeys(settings)
         ]
         self._times: list[float] = []
@@ -48,7 +63,6 @@ class GroupedWeightSmoother:
         self._next = self._longest - 1
         self._mix = np.zeros((self._longest, self._size))
         self._product = np.empty((self._longest, self._size))  # reused: no temporary per frame
-        self._fits: list[np.ndarray | None] = [None] * len(self._groups)
 
     def reset(self) -> None:
         self._times.clear()
@@ -76,12 +90,38 @@ class GroupedWeightSmoother:
         times.append(float(t))
         if len(times) > longest:
             del times[0]
-        fits = [fit.weights(times[-window:]) for window, fit, _ in self._groups]
-        # FitWeightCache hands back the very same array while its weights still hold.
-        if any(map(is_not, fits, self._fits)):
+        if self._refit(times):
             self._mix[:] = 0.0
-            for weights, (_, _, columns) in zip(fits, self._groups):
-                self._mix[longest - len(weights):, columns] = weights[:, None]
-            self._fits = fits
+            for group in self._groups:
+                self._mix[longest - len(group.weights):, group.columns] = group.weights[:, None]
         np.multiply(self._mix, self._history[row + 1 - longest: row + 1], out=self._product)
         return np.add.reduce(self._product, axis=0)
+
+    def _refit(self, times: list[float]) -> bool:
+        """Whether some group's fit weights changed. Each group does what ``FitWeightCache``
+        does on ``times[-window:]``; the offsets from one evaluation time (the same sample
+        for every group with the same lag and a full enough window) are worked out once."""
+        changed = False
+        held = len(times)
+        shared_at, shared = -1, None
+        for group in self._groups:
+            count = group.window if group.window < held else held
+            eval_index = count - 1 - group.lag
+            if eval_index < 0:
+                eval_index = 0
+            at = held - count + eval_index  # the evaluation time's place in ``times``
+            if at != shared_at:
+                t_eval = times[at]
+                shared_at, shared = at, [t - t_eval for t in times]
+            offsets = shared[held - count:]
+            stored = group.offsets
+            if (
+                eval_index != group.eval_index
+                or len(stored) != count
+                or max(map(abs, map(sub, offsets, stored))) > _WEIGHT_REUSE_TOLERANCE * (times[-1] - times[held - count])
+            ):
+                group.weights = _fit_weights(np.fromiter(times[held - count:], float, count), group.polyorder, eval_index)
+                group.offsets = offsets
+                group.eval_index = eval_index
+                changed = True
+        return changed
