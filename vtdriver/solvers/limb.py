@@ -112,7 +112,8 @@ def solve_limb(
     fallback = _unit_or_x(fr.perpendicular(fallback, u))
     trust = _smoothstep(fr.length(bend) / _PLANE_FULLY_TRUSTED_SINE)
     bend_dir = _unit_or_x(bend)
-    flexion = tuple(trust * b + (1.0 - trust) * f for b, f in zip(bend_dir, fallback))
+    keep = 1.0 - trust
+    flexion = (trust * bend_dir[0] + keep * fallback[0], trust * bend_dir[1] + keep * fallback[1], trust * bend_dir[2] + keep * fallback[2])
     if not _is_direction(flexion):  # type: ignore[arg-type]
         flexion = fallback  # bend exactly opposite the fallback at the blend's midpoint
     rest = upper_rest_frame or limb_rest_frame(lower_name, flexion_rest_v)
