@@ -138,3 +138,33 @@ def test_fast_hand_fk_matches_humanoid_forward_kinematics():
     for side in ("left", "right"):
         hand, fingers = random_hand_rotation(rng), random_finger_rotations(rng, side)
         assert np.allclose(hand_landmarks_unity(side, hand, fingers), hand_landmarks_unity_fk(side, hand, fingers), atol=1e-12)
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_hand_loop_matches_single_finger_reference(side):
+    """finger_chain.hand_rotations (the per-frame loop) gives finger_rotations' numbers bit for
+    bit, including collapsed segments and fingers bent fully backwards (its half-turn case)."""
+    from vtdriver import float_rotation as fr
+    from vtdriver.solvers.finger_chain import finger_rotations, hand_rotations
+    from vtdriver.solvers.fingers import _REST, _world_to_rest
+
+    rng = np.random.default_rng(11)
+    rest = _REST[side]
+    for trial in range(400):
+        points = rng.normal(size=(21, 3)) * rng.choice([1e-6, 1.0, 300.0])
+        for i0, i1, i2, i3, *_ in rest.chains:
+            if trial % 3 == 1:  # tip folded straight back onto the middle segment
+                points[i3] = points[i2] - 0.5 * (points[i2] - points[i1])
+            elif trial % 3 == 2:  # a collapsed segment
+                points[i2] = points[i1]
+        world = quat.normalize(rng.normal(size=4))
+        hand = points.tolist()
+        to_rest = [_world_to_rest(fr.rotation_rows(world.tolist()), columns) for columns in rest.frames]
+        loop: list[float] = []
+        hand_rotations(hand, to_rest, rest.chains, loop)
+        reference = [
+            c
+            for (i0, i1, i2, i3, k, *_), finger in zip(rest.chains, rest.fingers)
+            for c in finger_rotations(hand[i0], hand[i1], hand[i2], hand[i3], to_rest[k], finger)
+        ]
+        assert loop == reference

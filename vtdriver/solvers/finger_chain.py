@@ -132,3 +132,115 @@ def _frame_quat(
     if w < 0:
         size = -size
     return (x / size, y / size, z / size, w / size)
+
+
+_INF = math.inf
+
+
+def hand_rotations(
+    hand: list[list[float]], to_rest: list[tuple[float, ...]], fingers: tuple[tuple, ...], out: list[float]
+) -> None:
+    """``finger_rotations`` of a hand's five fingers, appended to ``out`` (60 components).
+
+    ``fingers``: per finger, its four landmark indices, its rest frame's index in ``to_rest``,
+    the rest frame's columns (9 entries, column by column) and its ``RestFinger``.
+    ``finger_rotations`` spelled out for the usual finger, where two facts shorten it: in a
+    finger's own rest frame its rest hinge is the y axis (``fingers.py`` checks so), and each
+    arc is about an axis with no x part. The rare finger bent fully backwards (an arc's half
+    turn) goes to ``finger_rotations`` itself. One loop, no call per finger."""
+    sqrt = math.sqrt
+    for i0, i1, i2, i3, k, c00, c01, c02, c10, c11, c12, c20, c21, c22, rest in fingers:
+        e00, e01, e02, e10, e11, e12, e20, e21, e22 = to_rest[k]
+        x0, y0, z0 = hand[i0]
+        x1, y1, z1 = hand[i1]
+        x2, y2, z2 = hand[i2]
+        x3, y3, z3 = hand[i3]
+        x, y, z = x1 - x0, y1 - y0, z1 - z0
+        s0, s1, s2 = e00 * x + e01 * y + e02 * z, e10 * x + e11 * y + e12 * z, e20 * x + e21 * y + e22 * z
+        size = sqrt(s0 * s0 + s1 * s1 + s2 * s2)
+        if 1e-9 <= size < _INF:
+            f0 = s0 / size
+            f1 = s1 / size
+            f2 = s2 / size
+        else:
+            f0, f1, f2 = rest.direction
+        x, y, z = x2 - x1, y2 - y1, z2 - z1
+        s0, s1, s2 = e00 * x + e01 * y + e02 * z, e10 * x + e11 * y + e12 * z, e20 * x + e21 * y + e22 * z
+        size = sqrt(s0 * s0 + s1 * s1 + s2 * s2)
+        if 1e-9 <= size < _INF:
+            m0 = s0 / size
+            m1 = s1 / size
+            m2 = s2 / size
+        else:
+            m0, m1, m2 = rest.direction
+        x, y, z = x3 - x2, y3 - y2, z3 - z2
+        s0, s1, s2 = e00 * x + e01 * y + e02 * z, e10 * x + e11 * y + e12 * z, e20 * x + e21 * y + e22 * z
+        size = sqrt(s0 * s0 + s1 * s1 + s2 * s2)
+        if 1e-9 <= size < _INF:
+            l0 = s0 / size
+            l1 = s1 / size
+            l2 = s2 / size
+        else:
+            l0, l1, l2 = rest.direction
+
+        # Bend normal cross(first - last, middle), turned towards the rest hinge (y), plus the
+        # prior (0, w, 0).
+        d0, d1, d2 = f0 - l0, f1 - l1, f2 - l2
+        h1 = d2 * m0 - d0 * m2
+        if h1 < 0:
+            h0, h1, h2 = -(d1 * m2 - d2 * m1), rest.hinge_prior[1] - h1, -(d0 * m1 - d1 * m0)
+        else:
+            h0, h1, h2 = d1 * m2 - d2 * m1, h1 + rest.hinge_prior[1], d0 * m1 - d1 * m0
+
+        along = h0 * f0 + h1 * f1 + h2 * f2
+        s0, s1, s2 = h0 - along * f0, h1 - along * f1, h2 - along * f2
+        size = sqrt(s0 * s0 + s1 * s1 + s2 * s2)
+        if 1e-9 <= size < _INF:
+            a0 = s0 / size
+            a1 = s1 / size
+            a2 = s2 / size
+        else:
+            a0, a1, a2 = rest.across_fallback
+        n0, n1, n2 = f1 * a2 - f2 * a1, f2 * a0 - f0 * a2, f0 * a1 - f1 * a0
+
+        # _frame_quat of the columns f, a, n.
+        trace = f0 + a1 + n2
+        if f0 >= a1 and f0 >= n2 and f0 >= trace:
+            px, py, pz, pw = 1 + f0 - a1 - n2, a0 + f1, n0 + f2, a2 - n1
+        elif a1 >= n2 and a1 >= trace:
+            px, py, pz, pw = a0 + f1, 1 - f0 + a1 - n2, n1 + a2, n0 - f2
+        elif n2 >= trace:
+            px, py, pz, pw = n0 + f2, n1 + a2, 1 - f0 - a1 + n2, f1 - a0
+        else:
+            px, py, pz, pw = a2 - n1, n0 - f2, f1 - a0, 1 + trace
+        size = sqrt(px * px + py * py + pz * pz + pw * pw)
+        if pw < 0:
+            size = -size
+        px, py, pz, pw = px / size, py / size, pz / size, pw / size
+
+        # The Intermediate arc from x to the middle segment (frame^T m): (0, -v2, v1, 1 + v0).
+        v0, v1, v2 = f0 * m0 + f1 * m1 + f2 * m2, a0 * m0 + a1 * m1 + a2 * m2, n0 * m0 + n1 * m1 + n2 * m2
+        lift = 1.0 + v0
+        if lift < 1e-6:
+            out += finger_rotations(hand[i0], hand[i1], hand[i2], hand[i3], to_rest[k], rest)
+            continue
+        size = sqrt(v2 * v2 + v1 * v1 + lift * lift)
+        iy, iz, iw = -v2 / size, v1 / size, lift / size
+        # The last segment seen from the Intermediate bone (the arc's conjugate, x part 0).
+        o0, o1, o2 = f0 * l0 + f1 * l1 + f2 * l2, a0 * l0 + a1 * l1 + a2 * l2, n0 * l0 + n1 * l1 + n2 * l2
+        tx, ty, tz = 2.0 * (iz * o1 - iy * o2), -2.0 * (iz * o0), 2.0 * (iy * o0)
+        v0 = o0 + iw * tx + (iz * ty - iy * tz)
+        v1 = o1 + iw * ty - iz * tx
+        v2 = o2 + iw * tz + iy * tx
+        lift = 1.0 + v0
+        if lift < 1e-6:
+            out += finger_rotations(hand[i0], hand[i1], hand[i2], hand[i3], to_rest[k], rest)
+            continue
+        size = sqrt(v2 * v2 + v1 * v1 + lift * lift)
+        jy, jz, jw = -v2 / size, v1 / size, lift / size
+
+        out += (
+            px * c00 + py * c01 + pz * c02, px * c10 + py * c11 + pz * c12, px * c20 + py * c21 + pz * c22, pw,
+            iy * c01 + iz * c02, iy * c11 + iz * c12, iy * c21 + iz * c22, iw,
+            jy * c01 + jz * c02, jy * c11 + jz * c12, jy * c21 + jz * c22, jw,
+        )

@@ -27,7 +27,7 @@ import numpy as np
 
 from vtdriver import float_rotation as fr
 from vtdriver import humanoid, quat
-from vtdriver.solvers.finger_chain import RestFinger, finger_rotations
+from vtdriver.solvers.finger_chain import RestFinger, hand_rotations
 
 # MediaPipe hand landmark indices, one row per finger: the bone root and the next three joints.
 # Thumb: CMC, MCP, IP, TIP. Fingers: MCP, PIP, DIP, TIP. Unity's ThumbProximal sits on the CMC.
@@ -80,6 +80,9 @@ class RestHand(NamedTuple):
 
     frames: tuple[tuple[fr.Vec, fr.Vec, fr.Vec], ...]
     fingers: tuple[RestFinger, ...]
+    # Per finger, what ``finger_chain.hand_rotations`` reads: landmark indices, rest frame,
+    # the rest frame's matrix row by row, the finger's constants.
+    chains: tuple[tuple, ...]
 
 
 def _rest_hand(side: str) -> RestHand:
@@ -110,7 +113,11 @@ def _rest_hand(side: str) -> RestHand:
                 columns=columns,
             )
         )
-    return RestHand(tuple(distinct), tuple(fingers))
+    chains = tuple(
+        (*chain, finger.frame, *itertools.chain(*zip(*finger.columns)), finger)
+        for chain, finger in zip(FINGER_CHAINS.tolist(), fingers)
+    )
+    return RestHand(tuple(distinct), tuple(fingers), chains)
 
 
 _REST = {side: _rest_hand(side) for side in ("left", "right")}
@@ -156,7 +163,6 @@ def finger_rotations_of_rows(
 
 
 _REST_POSE = (0.0, 0.0, 0.0, 1.0) * 15
-_CHAINS = tuple(tuple(chain) for chain in FINGER_CHAINS.tolist())
 
 
 def _hand_rotations(hand: Sequence[Sequence[float]], world: Sequence[float], rest: RestHand) -> Sequence[float]:
@@ -169,8 +175,7 @@ def _hand_rotations(hand: Sequence[Sequence[float]], world: Sequence[float], res
     rows = fr.rotation_rows(world)
     to_rest = [_world_to_rest(rows, columns) for columns in rest.frames]
     components: list[float] = []
-    for (i0, i1, i2, i3), finger in zip(_CHAINS, rest.fingers):
-        components += finger_rotations(hand[i0], hand[i1], hand[i2], hand[i3], to_rest[finger.frame], finger)
+    hand_rotations(hand, to_rest, rest.chains, components)
     return components
 
 
