@@ -168,3 +168,13 @@ def test_hand_loop_matches_single_finger_reference(side):
             for c in finger_rotations(hand[i0], hand[i1], hand[i2], hand[i3], to_rest[k], finger)
         ]
         assert loop == reference
+
+
+def test_rest_hinge_is_the_rest_frames_y_axis():
+    # finger_chain.hand_rotations relies on it (a one-component sign test and prior).
+    from vtdriver.solvers.fingers import _REST
+
+    for rest in _REST.values():
+        for finger in rest.fingers:
+            assert finger.hinge == (0.0, 1.0, 0.0)
+            assert finger.hinge_prior[0] == finger.hinge_prior[2] == 0.0

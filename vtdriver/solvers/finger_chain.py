@@ -143,11 +143,12 @@ def hand_rotations(
     """``finger_rotations`` of a hand's five fingers, appended to ``out`` (60 components).
 
     ``fingers``: per finger, its four landmark indices, its rest frame's index in ``to_rest``,
-    the rest frame's columns (9 entries, column by column) and its ``RestFinger``.
+    the rest frame's matrix (9 entries, row by row) and its ``RestFinger``.
     ``finger_rotations`` spelled out for the usual finger, where two facts shorten it: in a
-    finger's own rest frame its rest hinge is the y axis (``fingers.py`` checks so), and each
-    arc is about an axis with no x part. The rare finger bent fully backwards (an arc's half
-    turn) goes to ``finger_rotations`` itself. One loop, no call per finger."""
+    finger's own rest frame its rest hinge is the y axis (the frame's second column; exactly
+    (0, 1, 0) for the humanoid's fingers, which a test keeps so), and each arc is about an
+    axis with no x part. The rare finger bent fully backwards (an arc's half turn) goes to
+    ``finger_rotations`` itself. One loop, no call per finger."""
     sqrt = math.sqrt
     for i0, i1, i2, i3, k, c00, c01, c02, c10, c11, c12, c20, c21, c22, rest in fingers:
         e00, e01, e02, e10, e11, e12, e20, e21, e22 = to_rest[k]
