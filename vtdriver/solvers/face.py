@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from operator import sub
 
 import numpy as np
 
@@ -22,13 +23,13 @@ from vtdriver.solvers import face_priors as pr
 from vtdriver.solvers.face_blendshapes import (
     ARKIT_NAMES,
     LOOK_NAMES,
+    MIN_SCALE,
     WEIGHT_NAMES,
     BlendshapeModel,
     FeatureRanges,
     look_values,
 )
-from vtdriver.solvers.face_calibration import RunningCalibration
-from vtdriver.solvers.face_features import NUM_FEATURES
+from vtdriver.solvers.face_calibration import ADAPTIVE_INDEX, RunningCalibration
 from vtdriver.solvers.face_gaze import GazeTracker, eye_rotation, eye_visibility_of
 from vtdriver.solvers.face_measure import FaceMeasurer
 from vtdriver.solvers.face_profile import CalibrationProfile
@@ -135,7 +136,6 @@ class FaceSolver:
         mode = self._settings.auto_calibration
         auto = mode == "on" or (mode == "auto" and profile is None)
         self._calibration = RunningCalibration(base) if auto else None
-        self._base_neutral = base
         self._base_values = base.tolist()
         self._measurer = FaceMeasurer()
         self._gaze = GazeTracker(self._settings.gaze_closed_threshold)
@@ -160,14 +160,18 @@ class FaceSolver:
             self.reset()
             return FaceResult(blendshapes=dict.fromkeys(ARKIT_NAMES + VRM_NAMES, 0.0), tracked=False)
         rotation, feature_list = measured
-        features = np.fromiter(feature_list, float, NUM_FEATURES)
+        # The blendshapes' deviation, (features - neutral) / max(range_scale, 1e-3), on floats
+        # (the same IEEE operations): only the adaptive features have a scale other than 1.
         if self._calibration is not None:
             self._calibration.update(feature_list)
-            neutral, scale = self._calibration.neutral, self._calibration.range_scale
             neutral_values = self._calibration.neutral_values
+            deviation = list(map(sub, feature_list, neutral_values))
+            for i, scale in zip(ADAPTIVE_INDEX, self._calibration.adaptive_scales):
+                deviation[i] /= MIN_SCALE if scale < MIN_SCALE else scale  # np.maximum keeps a NaN
         else:
-            neutral, scale, neutral_values = self._base_neutral, None, self._base_values
-        weights = self._model.weight_list(features, neutral, scale, values=(feature_list, neutral_values))
+            neutral_values = self._base_values
+            deviation = list(map(sub, feature_list, neutral_values))
+        weights = self._model.deviation_weight_list(np.array(deviation), feature_list, neutral_values)
 
         vis_r, vis_l = eye_visibility_of(*rotation[2])
         blinks = weights[_BLINK_RIGHT], weights[_BLINK_LEFT]

@@ -188,6 +188,7 @@ def _mouth_side(widen: float, lift: float, widen_clipped: float, smile: float, s
 # A numpy scalar rather than a Python float as a ufunc argument: numpy then skips working out
 # which dtype a Python float should take, a good part of the call's cost on ~40 numbers.
 _MIN_SCALE = np.float64(1e-3)
+MIN_SCALE = 1e-3  # the smallest range_scale a deviation is divided by
 
 
 class BlendshapeModel:
@@ -234,6 +235,13 @@ class BlendshapeModel:
         deviation = features - neutral
         if range_scale is not None:
             deviation = deviation / np.maximum(np.asarray(range_scale, dtype=float), _MIN_SCALE)
+        values = (features.tolist(), neutral.tolist()) if values is None else values
+        return self.deviation_weight_list(deviation, *values)
+
+    def deviation_weight_list(self, deviation: np.ndarray, feature_list: list[float],
+                              neutral_list: list[float]) -> list[float]:
+        """``weight_list`` from the deviation ((features - neutral) / max(range_scale, 1e-3))
+        the caller has worked out, with the features and neutral as lists of floats."""
         raw = self._matrix.dot(deviation)
         raw_list = raw.tolist()  # needed below; its float sum is finite only if every value is
         if math.isfinite(sum(raw_list)) or all_finite(raw):
@@ -252,7 +260,6 @@ class BlendshapeModel:
          squint_r, squint_l) = self._clipped_inputs(clipped)
         (widen_raw_r, widen_raw_l, lift_r, lift_l, raise_r, raise_l, sneer_r, sneer_l,
          puff) = self._raw_inputs(raw)
-        feature_list, neutral_list = (features.tolist(), neutral.tolist()) if values is None else values
         upper_r, lower_r, upper_l, lower_l = self._lids(feature_list)
         neutral_upper_r, _, neutral_upper_l, _ = self._lids(neutral_list)
         press *= 1.0 - lip_open

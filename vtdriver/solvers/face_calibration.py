@@ -40,6 +40,7 @@ _ADAPTIVE_RANGE = {
 _ADAPTIVE_INDEX = np.array([FEATURE_INDEX[name] for name in _ADAPTIVE_RANGE])
 _ADAPTIVE_PRIOR_LIST = list(_ADAPTIVE_RANGE.values())
 _ADAPTIVE_INDEX_LIST = _ADAPTIVE_INDEX.tolist()
+ADAPTIVE_INDEX: tuple[int, ...] = tuple(_ADAPTIVE_INDEX_LIST)  # the features whose range_scale may differ from 1
 _adaptive_values = itemgetter(*_ADAPTIVE_INDEX_LIST)
 
 
@@ -76,7 +77,8 @@ class RunningCalibration:
         self._median = self._base.copy()
         self._peak = list(_ADAPTIVE_PRIOR_LIST)  # furthest recent excursion per adaptive feature
         self._neutral = self._blend_neutral()
-        self._range_scale = self._blend_range_scale()
+        self._adaptive_scales = self._blend_scales()
+        self._range_scale: np.ndarray | None = None  # built from _adaptive_scales when read
 
     @property
     def samples(self) -> int:
@@ -112,14 +114,22 @@ class RunningCalibration:
         # The peak starts at the prior range and is forgotten slowly, so a few seconds of
         # small movement shrink the range only a little. Ten adaptive features: plain floats
         # cost less than the dozen numpy calls it took on arrays. ``a if a > b else b`` is
-        # max(b, a) (the first argument on a tie or a NaN) without a call per value.
-        keep = self._peak_keep
-        peaks = []
-        for value, neutral, peak in zip(_adaptive_values(values), self._neutral_adaptive, self._peak):
+        # max(b, a) (the first argument on a tie or a NaN) without a call per value. Each
+        # new peak gives its feature's scale in the same pass.
+        keep, confidence, low = self._peak_keep, self._confidence(), self._min_range_scale
+        peaks, scales = [], []
+        for value, neutral, peak, prior in zip(_adaptive_values(values), self._neutral_adaptive, self._peak,
+                                               _ADAPTIVE_PRIOR_LIST):
             excursion, kept = abs(value - neutral), peak * keep
-            peaks.append(kept if kept > excursion else excursion)
+            peak = kept if kept > excursion else excursion
+            peaks.append(peak)
+            ratio = peak / prior
+            ratio = low if low > ratio else ratio  # max(ratio, low)
+            ratio = 1.0 if 1.0 < ratio else ratio  # min(ratio, 1.0)
+            scales.append(1.0 + confidence * (ratio - 1.0))
         self._peak = peaks
-        self._range_scale = self._blend_range_scale()
+        self._adaptive_scales = scales
+        self._range_scale = None
 
     def _blend_neutral(self) -> np.ndarray:
         neutral = self._base + self._confidence() * (self._median - self._base)
@@ -128,17 +138,15 @@ class RunningCalibration:
         self._neutral_values = neutral.tolist()
         return neutral
 
-    def _blend_range_scale(self) -> np.ndarray:
+    def _blend_scales(self) -> list[float]:
         confidence, low = self._confidence(), self._min_range_scale
-        scale = [1.0] * NUM_FEATURES
-        for i, peak, prior in zip(_ADAPTIVE_INDEX_LIST, self._peak, _ADAPTIVE_PRIOR_LIST):
+        scales = []
+        for peak, prior in zip(self._peak, _ADAPTIVE_PRIOR_LIST):
             ratio = peak / prior
             ratio = low if low > ratio else ratio  # max(ratio, low)
             ratio = 1.0 if 1.0 < ratio else ratio  # min(ratio, 1.0)
-            scale[i] = 1.0 + confidence * (ratio - 1.0)
-        array = np.fromiter(scale, float, NUM_FEATURES)
-        array.setflags(write=False)
-        return array
+            scales.append(1.0 + confidence * (ratio - 1.0))
+        return scales
 
     @property
     def neutral(self) -> np.ndarray:
@@ -151,8 +159,22 @@ class RunningCalibration:
 
     @property
     def range_scale(self) -> np.ndarray:
-        """Per-feature multiplier (FEATURE_NAMES order) for the prior ranges."""
+        """Per-feature multiplier (FEATURE_NAMES order) for the prior ranges: 1 but for the
+        ``ADAPTIVE_INDEX`` features."""
+        if self._range_scale is None:
+            scale = [1.0] * NUM_FEATURES
+            for i, value in zip(_ADAPTIVE_INDEX_LIST, self._adaptive_scales):
+                scale[i] = value
+            array = np.fromiter(scale, float, NUM_FEATURES)
+            array.setflags(write=False)
+            self._range_scale = array
         return self._range_scale
+
+    @property
+    def adaptive_scales(self) -> list[float]:
+        """``range_scale`` of the ``ADAPTIVE_INDEX`` features, as floats (do not modify): the
+        per-frame code divides only those, as a division by the others' 1.0 changes nothing."""
+        return self._adaptive_scales
 
 
 def feature_vector(values: dict[str, float], fallback: np.ndarray | None = None) -> np.ndarray:
