@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from operator import sub
+from operator import itemgetter, sub
 
 import numpy as np
 
@@ -34,7 +34,7 @@ from vtdriver.solvers.face_gaze import GazeTracker, eye_rotation, eye_visibility
 from vtdriver.solvers.face_measure import FaceMeasurer
 from vtdriver.solvers.face_profile import CalibrationProfile
 from vtdriver.solvers.face_smoothing import GroupedWeightSmoother
-from vtdriver.solvers.face_vrm import VRM_NAMES, vrm_presets
+from vtdriver.solvers.face_vrm import INPUT_NAMES, PRESET_ORDER, VRM_NAMES, preset_values
 
 # Smoothing groups: which ARKit weights each group's filter carries.
 SMOOTHING_GROUPS = ("eyes", "gaze", "brows", "mouth", "cheeks_nose")
@@ -58,6 +58,9 @@ def _group_of(name: str) -> str:
 _TRACKED_NAMES = WEIGHT_NAMES + LOOK_NAMES
 _SLOT = {name: i for i, name in enumerate(_TRACKED_NAMES)}
 _BLINK_RIGHT, _BLINK_LEFT = _SLOT["eyeBlinkRight"], _SLOT["eyeBlinkLeft"]
+# The output dict: the tracked weights, then the VRM presets (read from the smoothed list).
+_OUTPUT_NAMES = _TRACKED_NAMES + PRESET_ORDER
+_VRM_INPUTS = itemgetter(*(_SLOT[name] for name in INPUT_NAMES))
 
 
 @dataclass(frozen=True)
@@ -123,10 +126,6 @@ def _quaternion(rows: list[list[float]]) -> np.ndarray:
     return np.array(fr.from_rows(rows))
 
 
-# numpy scalars as ufunc arguments: numpy skips working out a dtype for a Python float.
-_ZERO, _ONE = np.float64(0.0), np.float64(1.0)
-
-
 class FaceSolver:
     def __init__(self, settings: FaceSettings | None = None, profile: CalibrationProfile | None = None):
         self._settings = settings or FaceSettings()
@@ -181,9 +180,9 @@ class FaceSolver:
         gaze_x, gaze_y = self._gaze.update(feature_list, neutral_values, blinks, (vis_r, vis_l))
         weights += look_values(gaze_x, gaze_y)
 
-        smoothed = self._smooth(np.fromiter(weights, float, len(_TRACKED_NAMES)), lm.t)
-        blendshapes = dict(zip(_TRACKED_NAMES, smoothed.tolist()))
-        blendshapes.update(vrm_presets(blendshapes, self._settings.emotions))
+        smoothed = self._smooth(weights, lm.t)
+        smoothed += preset_values(_VRM_INPUTS(smoothed), self._settings.emotions)
+        blendshapes = dict(zip(_OUTPUT_NAMES, smoothed))
         eye = eye_rotation(gaze_x, gaze_y, self._settings.eye_max_yaw_deg, self._settings.eye_max_pitch_deg)
         return FaceResult(
             blendshapes=blendshapes,
@@ -192,11 +191,11 @@ class FaceSolver:
             tracked=True,
         )
 
-    def _smooth(self, weights: np.ndarray, t: float) -> np.ndarray:
+    def _smooth(self, weights: list[float], t: float) -> list[float]:
         smoothed = self._smoother.update(weights, t)
         if smoothed is None:
             return weights
-        # A polynomial fit can overshoot a step; weights stay in [0, 1]. (fmax/fmin rather
-        # than np.clip: a NaN becomes 0 and an infinity the bound, as nan_to_num then clip.)
-        # In place: the smoother hands back a new array each frame.
-        return np.fmin(np.fmax(smoothed, _ZERO, out=smoothed), _ONE, out=smoothed)
+        # A polynomial fit can overshoot a step; weights stay in [0, 1]. As np.fmin(np.fmax(
+        # smoothed, 0), 1) does it (a NaN becomes 0 and an infinity the bound, as nan_to_num
+        # then clip; -0.0 becomes 0.0), on the list the dict is built from.
+        return [(1.0 if x > 1.0 else x) if x > 0.0 else 0.0 for x in smoothed.tolist()]

@@ -71,7 +71,7 @@ class GroupedWeightSmoother:
     def __len__(self) -> int:
         return len(self._times)
 
-    def update(self, sample: np.ndarray, t: float) -> np.ndarray | None:
+    def update(self, sample: Sequence[float] | np.ndarray, t: float) -> np.ndarray | None:
         """The smoothed weights (a new array), or None when ``t`` is not a usable time. A time
         gap above ``max_gap_seconds`` or a time going backwards restarts every group."""
         if not math.isfinite(t):

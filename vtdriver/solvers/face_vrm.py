@@ -25,7 +25,7 @@ def _unit(x: float) -> float:
 
 
 # The ARKit weights the presets read, fetched in one C call rather than two dozen lookups.
-_INPUTS = itemgetter(
+INPUT_NAMES: tuple[str, ...] = (
     "mouthSmileLeft", "mouthSmileRight", "mouthStretchLeft", "mouthStretchRight", "mouthPucker", "mouthFunnel",
     "jawOpen", "mouthLowerDownLeft", "mouthLowerDownRight", "eyeBlinkLeft", "eyeBlinkRight",
     "browDownLeft", "browDownRight", "browInnerUp", "browOuterUpLeft", "browOuterUpRight",
@@ -33,14 +33,26 @@ _INPUTS = itemgetter(
     "eyeLookUpLeft", "eyeLookUpRight", "eyeLookDownLeft", "eyeLookDownRight",
     "eyeLookOutLeft", "eyeLookInRight", "eyeLookOutRight", "eyeLookInLeft",
 )
+_INPUTS = itemgetter(*INPUT_NAMES)
+# The order ``vrm_presets`` lists the presets in (``preset_values`` gives their values).
+PRESET_ORDER: tuple[str, ...] = (
+    "aa", "oh", "ou", "ee", "ih", "blink", "blinkLeft", "blinkRight", "happy", "angry", "sad", "relaxed",
+    "surprised", "neutral", "lookUp", "lookDown", "lookLeft", "lookRight",
+)
 
 
 def vrm_presets(w: dict[str, float], emotions: bool = True) -> dict[str, float]:
     """The VRM presets from the ARKit weights ``w`` (plain floats)."""
+    return dict(zip(PRESET_ORDER, preset_values(_INPUTS(w), emotions)))
+
+
+def preset_values(inputs: tuple[float, ...], emotions: bool = True) -> tuple[float, ...]:
+    """The ``PRESET_ORDER`` values from the ``INPUT_NAMES`` weights (plain floats), for a
+    caller that holds its weights in a list rather than a dict."""
     (smile_l, smile_r, stretch_l, stretch_r, pucker, funnel, jaw_open, lower_down_l, lower_down_r,
      blink_left, blink_right, brow_down_l, brow_down_r, inner_up, outer_up_l, outer_up_r,
      frown_l, frown_r, eye_wide_l, eye_wide_r, look_up_l, look_up_r, look_down_l, look_down_r,
-     out_l, in_r, out_r, in_l) = _INPUTS(w)
+     out_l, in_r, out_r, in_l) = inputs
     smile = 0.5 * (smile_l + smile_r)
     stretch = 0.5 * (stretch_l + stretch_r)
     # ``b if b > a else a`` is max(a, b): the first argument on a tie or a NaN.
@@ -82,19 +94,25 @@ def vrm_presets(w: dict[str, float], emotions: bool = True) -> dict[str, float]:
         emotion = (0.0, 0.0, 0.0, 0.0, 0.0)
     happy, angry, sad, relaxed, surprised = emotion
 
-    return {
-        "aa": _unit(aa), "oh": _unit(oh), "ou": _unit(ou), "ee": _unit(ee), "ih": _unit(ih),
-        "blink": both,
-        "blinkLeft": _unit(blink_left - both),
-        "blinkRight": _unit(blink_right - both),
-        "happy": _unit(happy), "angry": _unit(angry), "sad": _unit(sad), "relaxed": _unit(relaxed),
-        "surprised": _unit(surprised),
-        "neutral": _unit(1.0 - max(emotion)),
-        "lookUp": _unit(0.5 * (look_up_l + look_up_r)),
-        "lookDown": _unit(0.5 * (look_down_l + look_down_r)),
-        "lookLeft": _unit(0.5 * (out_l + in_r)),
-        "lookRight": _unit(0.5 * (out_r + in_l)),
-    }
+    # _unit written out (two dozen calls a frame): (1.0 if x > 1.0 else x) if x > 0.0 else 0.0.
+    aa = (1.0 if aa > 1.0 else aa) if aa > 0.0 else 0.0
+    oh = (1.0 if oh > 1.0 else oh) if oh > 0.0 else 0.0
+    ou = (1.0 if ou > 1.0 else ou) if ou > 0.0 else 0.0
+    ee = (1.0 if ee > 1.0 else ee) if ee > 0.0 else 0.0
+    ih = (1.0 if ih > 1.0 else ih) if ih > 0.0 else 0.0
+    return (
+        aa, oh, ou, ee, ih,
+        both,
+        _unit(blink_left - both),
+        _unit(blink_right - both),
+        _unit(happy), _unit(angry), _unit(sad), _unit(relaxed),
+        _unit(surprised),
+        _unit(1.0 - max(emotion)),
+        _unit(0.5 * (look_up_l + look_up_r)),
+        _unit(0.5 * (look_down_l + look_down_r)),
+        _unit(0.5 * (out_l + in_r)),
+        _unit(0.5 * (out_r + in_l)),
+    )
 
 
 VRM_NAMES: tuple[str, ...] = (
