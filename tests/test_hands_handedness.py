@@ -100,3 +100,24 @@ def test_both_hand_models_on_one_hand_become_one_hand():
     # Two hands a hand-width apart are two hands.
     apart = Landmarks(t=2 / 30, image_size=SIZE, pose=pose, left_hand=_hand_at((0.45, 0.6)), right_hand=hand)
     assert HandednessCheck().correct(apart) is apart
+
+
+def test_measure_both_hands_at_once_equals_each_alone():
+    """The stacked conversion gives each hand the wrist, palm and centre it gets alone (the
+    centre as ndarray.mean computes it), also for hands of different widths."""
+    from vtdriver import coords
+    from vtdriver.solvers.handedness import _measure
+
+    rng = np.random.default_rng(3)
+    for width in ((3, 3), (3, 4), (4, 4)):
+        for _ in range(200):
+            raw = {side: rng.normal(size=(21, w)) * rng.uniform(0.01, 5) for side, w in zip(("left", "right"), width)}
+            size = (int(rng.integers(100, 4000)), int(rng.integers(100, 4000)))
+            both = _measure(raw, size)
+            for side, landmarks in raw.items():
+                unity = coords.image_to_unity(landmarks, size)
+                alone = _measure({side: landmarks}, size)[side]
+                assert both[side].wrist == alone.wrist == unity[0].tolist()
+                assert both[side].palm == alone.palm
+                assert both[side].centre == unity.mean(axis=0).tolist()
+                assert both[side].landmarks is landmarks

@@ -23,13 +23,14 @@ frame (``coords.apply_mirror``).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
 from vtdriver import coords
 from vtdriver import float_rotation as fr
 from vtdriver.frame import Landmarks
+from vtdriver.numeric import all_finite
 
 POSE_LEFT_WRIST, POSE_RIGHT_WRIST = 15, 16
 POSE_LEFT_SHOULDER, POSE_RIGHT_SHOULDER = 11, 12
@@ -45,21 +46,36 @@ _VISIBLE = 0.5
 _DUPLICATE_PALMS = 0.75
 
 
-@dataclass(frozen=True)
 class _Hand:
     """One tracked hand of the raw frame, measured once for every check below (they ask for
     its wrist up to four times a frame)."""
 
-    landmarks: np.ndarray  # as the tracker gave them; returned unchanged
-    unity: np.ndarray  # (21, 3) in Unity axes, pixels
-    wrist: fr.Vec
-    palm: float  # wrist to middle knuckle
+    __slots__ = ("landmarks", "wrist", "palm", "centre")
+
+    def __init__(self, landmarks: np.ndarray, rows: list, centre: list | None):
+        self.landmarks = landmarks  # as the tracker gave them; returned unchanged
+        self.wrist: fr.Vec = rows[HAND_WRIST]  # Unity axes, pixels
+        self.palm = fr.length(fr.sub(rows[HAND_MIDDLE_MCP], self.wrist))  # wrist to middle knuckle
+        self.centre = centre  # mean of the 21 points (only measured when both hands are in view)
 
 
-def _measure(landmarks: np.ndarray, size: tuple[int, int]) -> _Hand:
-    unity = coords.image_to_unity(landmarks, size)
-    wrist = unity[HAND_WRIST].tolist()
-    return _Hand(landmarks, unity, wrist, fr.length(fr.sub(unity[HAND_MIDDLE_MCP].tolist(), wrist)))
+def _measure(hands: dict[str, np.ndarray], size: tuple[int, int]) -> dict[str, _Hand]:
+    """Both hands through one conversion, one sum and one tolist (not a dozen numpy calls per
+    hand). The centre is what ndarray.mean(axis=0) computes (its sum, divided by the count):
+    a sum over the points' axis adds them in order, one hand or two stacked."""
+    if len(hands) == 1:
+        (side, landmarks), = hands.items()
+        return {side: _Hand(landmarks, coords.image_to_unity(landmarks, size).tolist(), None)}
+    left, right = hands["left"], hands["right"]
+    count = len(left)
+    if len(right) != count or left.shape[-1] != right.shape[-1]:
+        return {side: _Hand(landmarks, (unity := coords.image_to_unity(landmarks, size)).tolist(),
+                            (np.add.reduce(unity, axis=0) / len(unity)).tolist())
+                for side, landmarks in hands.items()}
+    unity = coords.image_to_unity(np.concatenate((left, right)), size)
+    centres = (np.add.reduce(unity.reshape(2, count, 3), axis=1) / count).tolist()
+    rows = unity.tolist()
+    return {"left": _Hand(left, rows[:count], centres[0]), "right": _Hand(right, rows[count:], centres[1])}
 
 
 def _other(side: str) -> str:
@@ -97,11 +113,11 @@ class HandednessCheck:
         self._previous = {}
 
     def correct(self, lm: Landmarks) -> Landmarks:
-        hands: dict[str, _Hand] = {}
-        for side in SIDES:
-            landmarks = lm.part(f"{side}_hand")
-            if landmarks is not None and np.isfinite(landmarks).all():
-                hands[side] = _measure(landmarks, lm.image_size)
+        raw = {}
+        for side, landmarks in (("left", lm.left_hand), ("right", lm.right_hand)):
+            if landmarks is not None and all_finite(landmarks):
+                raw[side] = landmarks
+        hands = _measure(raw, lm.image_size) if raw else {}
         duplicate = self._duplicate(hands, lm)
         if duplicate is not None:
             self.duplicates += 1
@@ -121,7 +137,7 @@ class HandednessCheck:
             return None
         left, right = hands["left"], hands["right"]
         palm = (left.palm + right.palm) / 2
-        gap = fr.length(fr.sub(_centre(left), _centre(right)))
+        gap = fr.length(fr.sub(left.centre, right.centre))
         if not palm > 0 or gap >= _DUPLICATE_PALMS * palm:
             return None
         for side in SIDES:
@@ -185,7 +201,3 @@ class HandednessCheck:
         for side, hand in hands.items():
             self._previous[side] = (hand.wrist, t)
 
-
-def _centre(hand: _Hand) -> list[float]:
-    # What ndarray.mean(axis=0) computes (its sum, divided by the count), without its wrapper.
-    return (np.add.reduce(hand.unity, axis=0) / len(hand.unity)).tolist()
