@@ -34,6 +34,7 @@ WRIST, THUMB_MCP, THUMB_TIP, INDEX_MCP, MIDDLE_MCP, LITTLE_MCP = 0, 2, 4, 5, 9, 
 TIPS = (4, 8, 12, 16, 20)
 # Wrist, MCP, PIP, DIP, TIP of index, middle, ring, little.
 _CURL_CHAINS = ((0, 5, 6, 7, 8), (0, 9, 10, 11, 12), (0, 13, 14, 15, 16), (0, 17, 18, 19, 20))
+_CURL_JOINTS = tuple(chain[1:] for chain in _CURL_CHAINS)  # each chain starts at the wrist
 # The segment whose direction "points" for each finger: thumb MCP->tip, others MCP->tip.
 _DIRECTION_FROM = (2, 5, 9, 13, 17)
 _DIRECTIONS = tuple(zip(TIPS, _DIRECTION_FROM))
@@ -135,22 +136,27 @@ def features_of_rows(points: Sequence[Sequence[float]]) -> HandFeatures | None:
 def _curls(points: Sequence[Sequence[float]]) -> tuple[float, ...]:
     """Per finger (index..little), the summed bend angles in degrees along wrist, MCP, PIP, DIP,
     TIP: at each inner joint ``quat.vector_angle`` of the segments before and after it (atan2
-    of |a x b| and a . b). One loop over the four chains: this runs for every hand and frame."""
-    atan2, sqrt = math.atan2, math.sqrt
+    of |a x b| and a . b). Written out per joint, with the wrist read once: this runs for
+    every hand and frame."""
+    atan2, sqrt, degrees = math.atan2, math.sqrt, math.degrees
+    x0, y0, z0 = points[WRIST]
     curls = []
-    for chain in _CURL_CHAINS:
-        total = 0.0
-        x0, y0, z0 = points[chain[0]]
-        x1, y1, z1 = points[chain[1]]
+    for i1, i2, i3, i4 in _CURL_JOINTS:
+        x1, y1, z1 = points[i1]
+        x2, y2, z2 = points[i2]
+        x3, y3, z3 = points[i3]
+        x4, y4, z4 = points[i4]
         ax, ay, az = x1 - x0, y1 - y0, z1 - z0
-        for index in chain[2:]:
-            x0, y0, z0 = x1, y1, z1
-            x1, y1, z1 = points[index]
-            bx, by, bz = x1 - x0, y1 - y0, z1 - z0
-            cx, cy, cz = ay * bz - az * by, az * bx - ax * bz, ax * by - ay * bx
-            total += atan2(sqrt(cx * cx + cy * cy + cz * cz), ax * bx + ay * by + az * bz)
-            ax, ay, az = bx, by, bz
-        curls.append(math.degrees(total))
+        bx, by, bz = x2 - x1, y2 - y1, z2 - z1
+        cx, cy, cz = ay * bz - az * by, az * bx - ax * bz, ax * by - ay * bx
+        total = atan2(sqrt(cx * cx + cy * cy + cz * cz), ax * bx + ay * by + az * bz)
+        ax, ay, az = x3 - x2, y3 - y2, z3 - z2
+        cx, cy, cz = by * az - bz * ay, bz * ax - bx * az, bx * ay - by * ax
+        total += atan2(sqrt(cx * cx + cy * cy + cz * cz), bx * ax + by * ay + bz * az)
+        bx, by, bz = x4 - x3, y4 - y3, z4 - z3
+        cx, cy, cz = ay * bz - az * by, az * bx - ax * bz, ax * by - ay * bx
+        total += atan2(sqrt(cx * cx + cy * cy + cz * cz), ax * bx + ay * by + az * bz)
+        curls.append(degrees(total))
     return tuple(curls)
 
 
