@@ -76,21 +76,40 @@ class HandMotion:
         return self._update(np.asarray(points_unity, dtype=float)[_PALM_POINTS].tolist(), t)
 
     def update_rows(self, points: Sequence[Sequence[float]], t: float) -> float | None:
-        """``update`` of 21 landmarks already out of numpy ((x, y, z) each)."""
-        return self._update([points[i] for i in _PALM_INDICES], t)
+        """``update`` of 21 landmarks already out of numpy ((x, y, z) each). ``_palm_centre``
+        and ``_palm_length`` written out on the five points (same operations, same order):
+        this runs for every hand and frame."""
+        wx, wy, wz = points[WRIST]
+        ix, iy, iz = points[INDEX_MCP]
+        mx, my, mz = points[MIDDLE_MCP]
+        rx, ry = points[13][0], points[13][1]
+        lx, ly, lz = points[LITTLE_MCP]
+        x = (0.0 + wx + ix + mx + rx + lx) / 5
+        y = (0.0 + wy + iy + my + ry + ly) / 5
+        if not (math.isfinite(x) and math.isfinite(y)):
+            self.reset()
+            return None
+        dx, dy, dz = mx - wx, my - wy, mz - wz
+        bx, by, bz = ix - lx, iy - ly, iz - lz
+        breadth = math.sqrt(bx * bx + by * by + bz * bz)
+        scale = max(math.sqrt(dx * dx + dy * dy + dz * dz), _LENGTH_PER_BREADTH * breadth)
+        return self._speed(t, (x, y), scale if math.isfinite(scale) else 0.0)
 
     def _update(self, palm: list[Sequence[float]], t: float) -> float | None:
         centre = _palm_centre(palm)
-        scale = _palm_length(palm)
         if not (math.isfinite(centre[0]) and math.isfinite(centre[1])):
             self.reset()
             return None
+        return self._speed(t, centre, _palm_length(palm))
+
+    def _speed(self, t: float, centre: tuple[float, float], scale: float) -> float | None:
         # The reference is the oldest sample inside the window, or, when frames are sparser
         # than the window, the one sample just before it.
-        while len(self._samples) > 1 and t - self._samples[0][0] > self._window_s + _SLACK_S:
-            self._samples.popleft()
-        reference = self._samples[0] if self._samples else None
-        self._samples.append((t, centre))
+        samples = self._samples
+        while len(samples) > 1 and t - samples[0][0] > self._window_s + _SLACK_S:
+            samples.popleft()
+        reference = samples[0] if samples else None
+        samples.append((t, centre))
         if reference is None or scale <= 0:
             return None
         elapsed = t - reference[0]
