@@ -7,12 +7,15 @@ hovering on a boundary does not flicker between two states.
 """
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 from vtdriver.gestures.features import HandFeatures
 
 EXTENDED, HALF, CURLED = "extended", "half", "curled"
 STATES = (EXTENDED, HALF, CURLED)  # index = how closed the finger is
+# The state names of every combination of five levels: looked up, not rebuilt, every frame.
+_NAMED = {levels: tuple(STATES[level] for level in levels) for levels in itertools.product(range(3), repeat=5)}
 
 
 def levels_with_hysteresis(
@@ -50,6 +53,14 @@ class FingerStateTracker:
         finger = (float(settings.finger_extended_below_deg), float(settings.finger_curled_above_deg))
         self._boundaries = (thumb,) + (finger,) * 4
         self._margins = (float(settings.thumb_hysteresis),) + (float(settings.finger_hysteresis_deg),) * 4
+        # levels_with_hysteresis' shifted boundaries, per finger and previous level, made once.
+        self._shifted = tuple(
+            tuple(
+                (low + (margin if level <= 0 else -margin), high + (margin if level <= 1 else -margin))
+                for level in range(3)
+            )
+            for (low, high), margin in zip(self._boundaries, self._margins)
+        )
         self._levels: tuple[int, ...] | None = None
 
     def reset(self) -> None:
@@ -57,8 +68,13 @@ class FingerStateTracker:
 
     def update(self, features: HandFeatures) -> tuple[str, ...]:
         values = (-features.thumb_out, *features.curl)
-        self._levels = levels_with_hysteresis(values, self._boundaries, self._margins, self._levels)
-        return tuple(STATES[level] for level in self._levels)
+        previous = self._levels
+        if previous is None:
+            bounds = self._boundaries
+        else:
+            bounds = [shifted[level] for shifted, level in zip(self._shifted, previous)]
+        levels = self._levels = tuple([(value > low) + (value > high) for value, (low, high) in zip(values, bounds)])
+        return _NAMED[levels]
 
 
 def classify_states(features: HandFeatures, settings) -> tuple[str, ...]:
