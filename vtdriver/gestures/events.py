@@ -50,7 +50,8 @@ class GestureDebouncer:
         self._next_hold: float | None = None
 
     def _ms(self, gesture: str, key: str) -> float:
-        override = getattr(self._timing.get(gesture, GestureTiming()), key)
+        timing = self._timing.get(gesture)  # no default GestureTiming built per call
+        override = None if timing is None else getattr(timing, key)
         return (override if override is not None else getattr(self._settings, key)) / 1000.0
 
     def update(

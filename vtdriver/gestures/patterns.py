@@ -129,7 +129,7 @@ class GestureSet:
         return frozenset(p.name for p in self.hand_patterns) | frozenset(p.name for p in self.two_hand_patterns)
 
     def hand_pattern(self, name: str) -> HandPattern | None:
-        return next((p for p in self.hand_patterns if p.name == name), None)
+        return self._hand_by_name.get(name)
 
     def two_hand_pattern(self, name: str) -> TwoHandPattern | None:
         return next((p for p in self.two_hand_patterns if p.name == name), None)
@@ -147,6 +147,10 @@ class GestureSet:
             for states in itertools.product(STATES, repeat=len(FINGER_NAMES))
         }
         object.__setattr__(self, "_candidates", table)
+        by_name: dict[str, HandPattern] = {}
+        for pattern in self.hand_patterns:  # the first of a name, as a scan would find
+            by_name.setdefault(pattern.name, pattern)
+        object.__setattr__(self, "_hand_by_name", by_name)
 
     def classify(self, states: tuple[str, ...], features: HandFeatures, settings) -> str | None:
         """The best-fitting one-hand gesture, or None."""

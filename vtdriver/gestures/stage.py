@@ -26,6 +26,13 @@ from vtdriver.solvers.hand_frame import HandFrame, hand_frames
 from vtdriver.solvers.handedness import HandednessCheck
 
 SIDES = ("left", "right")
+_HANDS = SIDES + ("both",)
+# The finger bone names of each set of solved hands, in solve order.
+_BONE_NAMES = {
+    ("left",): FINGER_BONE_NAMES["left"],
+    ("right",): FINGER_BONE_NAMES["right"],
+    SIDES: FINGER_BONE_NAMES["left"] + FINGER_BONE_NAMES["right"],
+}
 
 
 @dataclass
@@ -77,60 +84,64 @@ class HandsStage:
             lm = self.correct_handedness(lm)
         if hands is None:
             hands = hand_frames(lm)
-        result = HandsResult()
-        # Each hand leaves numpy once; features, motion and fingers all read the same lists.
-        rows = {side: _rows(hands[side]) for side in SIDES}
+        t, settings = lm.t, self.gesture_settings
+        tracked: dict[str, bool] = {}
+        speed: dict[str, float | None] = {}
+        can_enter: dict[str, bool] = {}
         observed: dict[str, str | None] = {}
         seen: dict[str, tuple] = {}  # side -> (states, features, clear view) of a recognised hand
-        fingered: list[str] = []  # tracked hands with a Hand frame: their fingers are solved
+        # Tracked hands with a Hand frame (their fingers are solved), their points and Hands.
+        fingered: list[str] = []
+        finger_rows: list[list[list[float]]] = []
+        finger_worlds: list[list[float]] = []
         for side in SIDES:
-            features = None if rows[side] is None else features_of_rows(rows[side])
-            tracked = features is not None
-            result.tracked[side] = tracked
-            result.speed[side], result.can_enter[side] = None, False
-            if not tracked:
+            hand = hands[side]
+            # Each hand leaves numpy once; features, motion and fingers all read the same lists.
+            rows = _rows(hand)
+            features = None if rows is None else features_of_rows(rows)
+            if features is None:
+                tracked[side], speed[side], can_enter[side], observed[side] = False, None, False, None
                 self._states[side].reset()
                 self._motion[side].reset()
-                observed[side] = None
                 continue
-            if self.settings.fingers and hands[side].world is not None:
+            tracked[side] = True
+            if self.settings.fingers and hand.world is not None:
                 fingered.append(side)
-            result.speed[side] = self._motion[side].update_rows(rows[side], lm.t)
-            if not self.gesture_settings.enabled:
-                observed[side] = None
+                finger_rows.append(rows)
+                finger_worlds.append(hand.world.tolist())
+            speed[side] = moving = self._motion[side].update_rows(rows, t)
+            if not settings.enabled:
+                can_enter[side], observed[side] = False, None
                 continue
             states = self._states[side].update(features)
-            observed[side] = self.gesture_set.classify(states, features, self.gesture_settings)
-            clear_view = features.palm_facing >= self.gesture_settings.edge_on_below
-            result.can_enter[side] = clear_view and self._still(result.speed[side])
+            observed[side] = self.gesture_set.classify(states, features, settings)
+            clear_view = features.palm_facing >= settings.edge_on_below
+            can_enter[side] = clear_view and self._still(moving)
             seen[side] = (states, features, clear_view)
-        if fingered:  # both hands in one solve
-            rotations = finger_rotations_of_rows(
-                [rows[side] for side in fingered], fingered, [hands[side].world.tolist() for side in fingered]
-            )
-            names = [name for side in fingered for name in FINGER_BONE_NAMES[side]]
-            result.bones.update(zip(names, rotations.reshape(-1, 4)))
+        bones: dict[str, np.ndarray] = {}
+        if fingered:  # both hands in one solve; features_of_rows found their points finite
+            rotations = finger_rotations_of_rows(finger_rows, fingered, finger_worlds, finite=True)
+            bones = dict(zip(_BONE_NAMES[tuple(fingered)], rotations.reshape(-1, 4)))
 
+        events: list[GestureEvent] = []
+        debouncers = self._debouncers
         for side in SIDES:
-            result.events.extend(
-                self._debouncers[side].update(
-                    observed[side],
-                    lm.t,
-                    result.tracked[side],
-                    result.can_enter[side],
-                    self._contradicts(self._debouncers[side].active, seen.get(side)),
-                )
-            )
-        both_tracked = all(result.tracked.values())
+            debouncer = debouncers[side]
+            contradicts = self._contradicts(debouncer.active, seen.get(side))
+            events += debouncer.update(observed[side], t, tracked[side], can_enter[side], contradicts)
+        both_tracked = tracked["left"] and tracked["right"]
         two_hand = self.gesture_set.classify_two_hand(observed["left"], observed["right"]) if both_tracked else None
-        result.events.extend(
-            self._debouncers["both"].update(
-                two_hand, lm.t, both_tracked, all(result.can_enter.values()), self._both_contradicted(seen)
-            )
+        both_can_enter = can_enter["left"] and can_enter["right"]
+        events += debouncers["both"].update(two_hand, t, both_tracked, both_can_enter, self._both_contradicted(seen))
+        return HandsResult(
+            bones=bones,
+            gestures={hand: debouncers[hand].active for hand in _HANDS},
+            events=events,
+            tracked=tracked,
+            observed={**observed, "both": two_hand},
+            speed=speed,
+            can_enter=can_enter,
         )
-        result.gestures = {hand: self._debouncers[hand].active for hand in SIDES + ("both",)}
-        result.observed = {**observed, "both": two_hand}
-        return result
 
     def _still(self, speed: float | None) -> bool:
         # No earlier frame yet (a hand just found, a photo): nothing says it moves, and the

@@ -144,16 +144,20 @@ def hands_finger_rotations(points_unity: np.ndarray, sides: tuple[str, ...], han
 
 
 def finger_rotations_of_rows(
-    hands: Sequence[Sequence[Sequence[float]]], sides: Sequence[str], hand_world: Sequence[Sequence[float]]
+    hands: Sequence[Sequence[Sequence[float]]],
+    sides: Sequence[str],
+    hand_world: Sequence[Sequence[float]],
+    finite: bool = False,
 ) -> np.ndarray:
     """``hands_finger_rotations`` of hands already out of numpy: 21 (x, y, z) per hand and one
-    (x, y, z, w) per Hand, as the hands stage holds them.
+    (x, y, z, w) per Hand, as the hands stage holds them. ``finite``: the caller has found every
+    point and Hand rotation finite (the hands stage has), so the per-hand check is skipped.
 
     The hands come back into numpy once: in between, a finger is a few hundred float operations
     (``finger_chain``), cheaper than the dozens of numpy calls that would carry them."""
     components: list[float] = []
     for hand, world, side in zip(hands, hand_world, sides):
-        components += _hand_rotations(hand, world, _REST[side])
+        components += _hand_rotations(hand, world, _REST[side], finite)
     rotations = np.array(components).reshape(len(hands), 15, 4)
     # Every component of a unit quaternion is in [-1, 1], so the sum is finite unless one isn't.
     if math.isfinite(sum(components)):
@@ -165,11 +169,13 @@ def finger_rotations_of_rows(
 _REST_POSE = (0.0, 0.0, 0.0, 1.0) * 15
 
 
-def _hand_rotations(hand: Sequence[Sequence[float]], world: Sequence[float], rest: RestHand) -> Sequence[float]:
+def _hand_rotations(
+    hand: Sequence[Sequence[float]], world: Sequence[float], rest: RestHand, finite: bool = False
+) -> Sequence[float]:
     """The 60 quaternion components of one hand's finger bones, finger by finger; the rest
-    pose for a hand with any non-finite input."""
+    pose for a hand with any non-finite input (unless ``finite`` says there is none)."""
     # A sum is finite only when every term is; a non-finite sum may still be an overflow.
-    finite = math.isfinite(sum(world) + sum(itertools.chain.from_iterable(hand)))
+    finite = finite or math.isfinite(sum(world) + sum(itertools.chain.from_iterable(hand)))
     if not (finite or all(map(math.isfinite, itertools.chain(world, *hand)))):
         return _REST_POSE
     rows = fr.rotation_rows(world)
