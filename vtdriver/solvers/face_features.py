@@ -136,15 +136,17 @@ _SPANS = (
     (fi.RIGHT_CHEEK_LOW, fi.LEFT_CHEEK_LOW),  # cheek_width
 )
 _SPAN_ROWS = [_minus(_mean(a, axis), _mean(b, axis)) for a, b in _SPANS for axis in (_X, _Y, _Z)]
-_SPAN_FEATURES = (FEATURE_INDEX["mouth_width"], FEATURE_INDEX["cheek_width"])
+_MOUTH_WIDTH, _CHEEK_WIDTH = FEATURE_INDEX["mouth_width"], FEATURE_INDEX["cheek_width"]
 # FEATURE_NAMES lists the eye features first, right/left alternating, and the lip gaps side by
 # side, so both can be worked on as slices (views) instead of gathers and scatters.
 _EYE_BLOCK = slice(0, 10)  # (eye_open, upper_lid, lower_lid, iris_x, iris_y) x (right, left)
-_EYE_OPEN = slice(0, 2)
 _LIP_GAPS = slice(FEATURE_INDEX["lip_gap"], FEATURE_INDEX["lip_gap_l"] + 1)  # never negative
 if FEATURE_NAMES[_EYE_BLOCK] != tuple(f"{name}_{s}" for name in ("eye_open", "upper_lid", "lower_lid", "iris_x", "iris_y")
                                       for s in "rl") or FEATURE_NAMES[_LIP_GAPS] != ("lip_gap", "lip_gap_r", "lip_gap_l"):
     raise AssertionError("FEATURE_NAMES order no longer matches the slices compute_features uses")
+# And feature_values names the lid-gap and span rows one by one.
+if len(_LID_GAP_ROWS) != 6 or len(_SPANS) != 4 or not _EYE_BLOCK.stop <= _LIP_GAPS.start:
+    raise AssertionError("feature_values no longer matches the lid-gap and span rows")
 
 
 class _Table:
@@ -207,25 +209,32 @@ def feature_values(table: _Table, gathered: np.ndarray) -> list[float]:
         # A non-finite coordinate must spoil only the features that use it, as when each
         # feature was computed on its own; in the product its zero coefficients spread NaN.
         out = np.where(table.uses, table.matrix * gathered, 0.0).sum(axis=1).tolist()
-    # The non-linear steps touch ~25 numbers: plain floats, not a dozen tiny numpy calls.
-    # ``b if b > a else a`` is max(a, b) without a call: the first argument on a tie or a NaN,
-    # so a NaN is kept as np.maximum keeps it (and float overflow gives inf).
-    gaps = [0.0 if 0.0 > gap else gap for gap in out[NUM_FEATURES: NUM_FEATURES + 2 * _LID_GAPS_PER_EYE]]
-    spans = iter(out[NUM_FEATURES + 2 * _LID_GAPS_PER_EYE:])
-    width_r, width_l, *lengths = [math.sqrt(x * x + y * y + z * z) for x, y, z in zip(spans, spans, spans)]
-    del out[NUM_FEATURES:]
-    out[_EYE_OPEN.start] = sum(gaps[:_LID_GAPS_PER_EYE]) / _LID_GAPS_PER_EYE
-    out[_EYE_OPEN.start + 1] = sum(gaps[_LID_GAPS_PER_EYE:]) / _LID_GAPS_PER_EYE
+    # The non-linear steps touch ~25 numbers: plain floats, not a dozen tiny numpy calls, and
+    # named rather than indexed (the layout is checked where the table is built).
+    # ``0.0 if 0.0 > x else x`` is max(x, 0.0) without a call: a NaN is kept as np.maximum
+    # keeps it (and float overflow gives inf).
+    (gap_r0, gap_r1, gap_r2, gap_l0, gap_l1, gap_l2,
+     rx, ry, rz, lx, ly, lz, mx, my, mz, cx, cy, cz) = out[NUM_FEATURES:]
+    # Each eye's openness is the mean of its lid gaps (a negative gap counts as 0), summed as
+    # sum() sums them (from 0.0, left to right).
+    open_r = (0.0 + (0.0 if 0.0 > gap_r0 else gap_r0) + (0.0 if 0.0 > gap_r1 else gap_r1)
+              + (0.0 if 0.0 > gap_r2 else gap_r2)) / _LID_GAPS_PER_EYE
+    open_l = (0.0 + (0.0 if 0.0 > gap_l0 else gap_l0) + (0.0 if 0.0 > gap_l1 else gap_l1)
+              + (0.0 if 0.0 > gap_l2 else gap_l2)) / _LID_GAPS_PER_EYE
     # Eye features are measured in eye widths; the block alternates right, left.
+    width_r = math.sqrt(rx * rx + ry * ry + rz * rz)
+    width_l = math.sqrt(lx * lx + ly * ly + lz * lz)
     width_r = _EPS if _EPS > width_r else width_r
     width_l = _EPS if _EPS > width_l else width_l
-    for i in range(_EYE_BLOCK.start, _EYE_BLOCK.stop, 2):
-        out[i] /= width_r
-        out[i + 1] /= width_l
-    for i, length in zip(_SPAN_FEATURES, lengths):
-        out[i] = length
-    for i in range(_LIP_GAPS.start, _LIP_GAPS.stop):
-        out[i] = 0.0 if 0.0 > out[i] else out[i]
+    _, _, upper_r, upper_l, lower_r, lower_l, iris_x_r, iris_x_l, iris_y_r, iris_y_l = out[:_EYE_BLOCK.stop]
+    values = [open_r / width_r, open_l / width_l, upper_r / width_r, upper_l / width_l, lower_r / width_r,
+              lower_l / width_l, iris_x_r / width_r, iris_x_l / width_l, iris_y_r / width_r, iris_y_l / width_l]
+    values += out[_EYE_BLOCK.stop: NUM_FEATURES]
+    gap, gap_r, gap_l = out[_LIP_GAPS]
+    values[_LIP_GAPS] = (0.0 if 0.0 > gap else gap), (0.0 if 0.0 > gap_r else gap_r), (0.0 if 0.0 > gap_l else gap_l)
+    values[_MOUTH_WIDTH] = math.sqrt(mx * mx + my * my + mz * mz)
+    values[_CHEEK_WIDTH] = math.sqrt(cx * cx + cy * cy + cz * cz)
+    out = values
     if math.isfinite(sum(out)):  # a NaN or infinity anywhere makes the sum non-finite
         return out
     return [value if math.isfinite(value) else 0.0 for value in out]
