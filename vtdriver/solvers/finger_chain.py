@@ -19,6 +19,7 @@ Vectors are (x, y, z), quaternions (x, y, z, w), as plain floats.
 from __future__ import annotations
 
 import math
+from collections.abc import MutableSequence
 from dataclasses import dataclass
 
 from vtdriver import float_rotation as fr
@@ -138,7 +139,7 @@ _INF = math.inf
 
 
 def hand_rotations(
-    hand: list[list[float]], to_rest: list[tuple[float, ...]], fingers: tuple[tuple, ...], out: list[float]
+    hand: list[list[float]], to_rest: list[tuple[float, ...]], fingers: tuple[tuple, ...], out: MutableSequence[float]
 ) -> None:
     """``finger_rotations`` of a hand's five fingers, appended to ``out`` (60 components).
 
@@ -223,7 +224,7 @@ def hand_rotations(
         v0, v1, v2 = f0 * m0 + f1 * m1 + f2 * m2, a0 * m0 + a1 * m1 + a2 * m2, n0 * m0 + n1 * m1 + n2 * m2
         lift = 1.0 + v0
         if lift < 1e-6:
-            out += finger_rotations(hand[i0], hand[i1], hand[i2], hand[i3], to_rest[k], rest)
+            out.extend(finger_rotations(hand[i0], hand[i1], hand[i2], hand[i3], to_rest[k], rest))
             continue
         size = sqrt(v2 * v2 + v1 * v1 + lift * lift)
         iy, iz, iw = -v2 / size, v1 / size, lift / size
@@ -235,13 +236,13 @@ def hand_rotations(
         v2 = o2 + iw * tz + iy * tx
         lift = 1.0 + v0
         if lift < 1e-6:
-            out += finger_rotations(hand[i0], hand[i1], hand[i2], hand[i3], to_rest[k], rest)
+            out.extend(finger_rotations(hand[i0], hand[i1], hand[i2], hand[i3], to_rest[k], rest))
             continue
         size = sqrt(v2 * v2 + v1 * v1 + lift * lift)
         jy, jz, jw = -v2 / size, v1 / size, lift / size
 
-        out += (
+        out.extend((
             px * c00 + py * c01 + pz * c02, px * c10 + py * c11 + pz * c12, px * c20 + py * c21 + pz * c22, pw,
             iy * c01 + iz * c02, iy * c11 + iz * c12, iy * c21 + iz * c22, iw,
             jy * c01 + jz * c02, jy * c11 + jz * c12, jy * c21 + jz * c22, jw,
-        )
+        ))

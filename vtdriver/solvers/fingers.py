@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import MutableSequence, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -154,11 +154,12 @@ def finger_rotations_of_rows(
     point and Hand rotation finite (the hands stage has), so the per-hand check is skipped.
 
     The hands come back into numpy once: in between, a finger is a few hundred float operations
-    (``finger_chain``), cheaper than the dozens of numpy calls that would carry them."""
+    (``finger_chain``), cheaper than the dozens of numpy calls that would carry them. Told the
+    dtype, numpy skips discovering it item by item (~half the cost of a plain np.array here)."""
     components: list[float] = []
     for hand, world, side in zip(hands, hand_world, sides):
-        components += _hand_rotations(hand, world, _REST[side], finite)
-    rotations = np.array(components).reshape(len(hands), 15, 4)
+        _hand_rotations(hand, world, _REST[side], components, finite)
+    rotations = np.array(components, dtype=float).reshape(len(hands), 15, 4)
     # Every component of a unit quaternion is in [-1, 1], so the sum is finite unless one isn't.
     if math.isfinite(sum(components)):
         return rotations
@@ -170,19 +171,19 @@ _REST_POSE = (0.0, 0.0, 0.0, 1.0) * 15
 
 
 def _hand_rotations(
-    hand: Sequence[Sequence[float]], world: Sequence[float], rest: RestHand, finite: bool = False
-) -> Sequence[float]:
-    """The 60 quaternion components of one hand's finger bones, finger by finger; the rest
-    pose for a hand with any non-finite input (unless ``finite`` says there is none)."""
+    hand: Sequence[Sequence[float]], world: Sequence[float], rest: RestHand, out: MutableSequence[float],
+    finite: bool = False,
+) -> None:
+    """Appends the 60 quaternion components of one hand's finger bones to ``out``, finger by
+    finger; the rest pose for a hand with any non-finite input (unless ``finite`` says there
+    is none)."""
     # A sum is finite only when every term is; a non-finite sum may still be an overflow.
     finite = finite or math.isfinite(sum(world) + sum(itertools.chain.from_iterable(hand)))
     if not (finite or all(map(math.isfinite, itertools.chain(world, *hand)))):
-        return _REST_POSE
+        out.extend(_REST_POSE)
+        return
     rows = fr.rotation_rows(world)
-    to_rest = [_world_to_rest(rows, columns) for columns in rest.frames]
-    components: list[float] = []
-    hand_rotations(hand, to_rest, rest.chains, components)
-    return components
+    hand_rotations(hand, [_world_to_rest(rows, columns) for columns in rest.frames], rest.chains, out)
 
 
 def _world_to_rest(rows: tuple[fr.Vec, fr.Vec, fr.Vec], columns: tuple[fr.Vec, fr.Vec, fr.Vec]) -> tuple[float, ...]:
