@@ -30,7 +30,7 @@ from vtdriver.solvers.face_blendshapes import (
     look_values,
 )
 from vtdriver.solvers.face_calibration import ADAPTIVE_INDEX, RunningCalibration
-from vtdriver.solvers.face_gaze import GazeTracker, eye_rotation, eye_visibility_of
+from vtdriver.solvers.face_gaze import GazeTracker, eye_rotation_rad, eye_visibility_of
 from vtdriver.solvers.face_measure import FaceMeasurer
 from vtdriver.solvers.face_profile import CalibrationProfile
 from vtdriver.solvers.face_smoothing import GroupedWeightSmoother
@@ -138,6 +138,7 @@ class FaceSolver:
         self._base_values = base.tolist()
         self._measurer = FaceMeasurer()
         self._gaze = GazeTracker(self._settings.gaze_closed_threshold)
+        self._eye_limits = (math.radians(self._settings.eye_max_yaw_deg), math.radians(self._settings.eye_max_pitch_deg))
         self._model = BlendshapeModel(self._ranges)
         windows = dict(self._settings.smoothing_window)
         group_settings = {
@@ -161,12 +162,18 @@ class FaceSolver:
         rotation, feature_list = measured
         # The blendshapes' deviation, (features - neutral) / max(range_scale, 1e-3), on floats
         # (the same IEEE operations): only the adaptive features have a scale other than 1.
-        if self._calibration is not None:
-            self._calibration.update(feature_list)
-            neutral_values = self._calibration.neutral_values
+        calibration = self._calibration
+        if calibration is not None:
+            calibration.update(feature_list)
+            neutral_values = calibration.neutral_values
             deviation = list(map(sub, feature_list, neutral_values))
-            for i, scale in zip(ADAPTIVE_INDEX, self._calibration.adaptive_scales):
-                deviation[i] /= MIN_SCALE if scale < MIN_SCALE else scale  # np.maximum keeps a NaN
+            adaptive = calibration.adaptive_deviation
+            if adaptive is not None:  # worked out by the update, from the same differences
+                for i, value in zip(ADAPTIVE_INDEX, adaptive):
+                    deviation[i] = value
+            else:
+                for i, scale in zip(ADAPTIVE_INDEX, calibration.adaptive_scales):
+                    deviation[i] /= MIN_SCALE if scale < MIN_SCALE else scale  # np.maximum keeps a NaN
         else:
             neutral_values = self._base_values
             deviation = list(map(sub, feature_list, neutral_values))
@@ -183,7 +190,7 @@ class FaceSolver:
         smoothed = self._smooth(weights, lm.t)
         smoothed += preset_values(_VRM_INPUTS(smoothed), self._settings.emotions)
         blendshapes = dict(zip(_OUTPUT_NAMES, smoothed))
-        eye = eye_rotation(gaze_x, gaze_y, self._settings.eye_max_yaw_deg, self._settings.eye_max_pitch_deg)
+        eye = eye_rotation_rad(gaze_x, gaze_y, *self._eye_limits)
         return FaceResult(
             blendshapes=blendshapes,
             head_world=_quaternion(rotation),

@@ -95,10 +95,13 @@ LOOK_NAMES: tuple[str, ...] = (
 def look_values(gaze_x: float, gaze_y: float) -> list[float]:
     """eyeLook* from a common gaze, in ``LOOK_NAMES`` order. Looking towards the subject's
     right turns the right eye outwards and the left eye inwards."""
-    right = _clip(gaze_x / pr.GAZE_X_RANGE)
-    left = _clip(-gaze_x / pr.GAZE_X_RANGE)
-    up = _clip(gaze_y / pr.GAZE_Y_RANGE)
-    down = _clip(-gaze_y / pr.GAZE_Y_RANGE)
+    # _clip written out (every frame): 1 from 1 up (an infinity 0), x above 0, else 0.
+    right, left = gaze_x / pr.GAZE_X_RANGE, -gaze_x / pr.GAZE_X_RANGE
+    up, down = gaze_y / pr.GAZE_Y_RANGE, -gaze_y / pr.GAZE_Y_RANGE
+    right = (1.0 if right != math.inf else 0.0) if right >= 1.0 else (right if right > 0.0 else 0.0)
+    left = (1.0 if left != math.inf else 0.0) if left >= 1.0 else (left if left > 0.0 else 0.0)
+    up = (1.0 if up != math.inf else 0.0) if up >= 1.0 else (up if up > 0.0 else 0.0)
+    down = (1.0 if down != math.inf else 0.0) if down >= 1.0 else (down if down > 0.0 else 0.0)
     return [right, right, left, left, up, up, down, down]
 
 

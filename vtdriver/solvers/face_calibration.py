@@ -22,6 +22,7 @@ import numpy as np
 
 from vtdriver.numeric import all_finite
 from vtdriver.solvers import face_priors as pr
+from vtdriver.solvers.face_blendshapes import MIN_SCALE
 from vtdriver.solvers.face_features import FEATURE_INDEX, FEATURE_NAMES, NUM_FEATURES
 
 # Features whose range may adapt, with the prior range each is measured against.
@@ -79,6 +80,7 @@ class RunningCalibration:
         self._neutral = self._blend_neutral()
         self._adaptive_scales = self._blend_scales()
         self._range_scale: np.ndarray | None = None  # built from _adaptive_scales when read
+        self._adaptive_deviation: list[float] | None = None
 
     @property
     def samples(self) -> int:
@@ -91,6 +93,7 @@ class RunningCalibration:
     def update(self, features: np.ndarray | list[float]) -> None:
         """One frame's feature vector: an array, or (cheaper, as the solver has one) a flat
         list of floats."""
+        self._adaptive_deviation = None
         if isinstance(features, list):
             values = features
             if len(values) != NUM_FEATURES:
@@ -116,19 +119,25 @@ class RunningCalibration:
         # cost less than the dozen numpy calls it took on arrays. ``a if a > b else b`` is
         # max(b, a) (the first argument on a tie or a NaN) without a call per value. Each
         # new peak gives its feature's scale in the same pass.
+        # And the frame's deviation (value - neutral) / max(scale, 1e-3), which the blendshapes
+        # read, from the same difference.
         keep, confidence, low = self._peak_keep, self._confidence(), self._min_range_scale
-        peaks, scales = [], []
+        peaks, scales, deviations = [], [], []
         for value, neutral, peak, prior in zip(_adaptive_values(values), self._neutral_adaptive, self._peak,
                                                _ADAPTIVE_PRIOR_LIST):
-            excursion, kept = abs(value - neutral), peak * keep
+            deviation = value - neutral
+            excursion, kept = abs(deviation), peak * keep
             peak = kept if kept > excursion else excursion
             peaks.append(peak)
             ratio = peak / prior
             ratio = low if low > ratio else ratio  # max(ratio, low)
             ratio = 1.0 if 1.0 < ratio else ratio  # min(ratio, 1.0)
-            scales.append(1.0 + confidence * (ratio - 1.0))
+            scale = 1.0 + confidence * (ratio - 1.0)
+            scales.append(scale)
+            deviations.append(deviation / (MIN_SCALE if scale < MIN_SCALE else scale))  # np.maximum keeps a NaN
         self._peak = peaks
         self._adaptive_scales = scales
+        self._adaptive_deviation = deviations
         self._range_scale = None
 
     def _blend_neutral(self) -> np.ndarray:
@@ -169,6 +178,12 @@ class RunningCalibration:
             array.setflags(write=False)
             self._range_scale = array
         return self._range_scale
+
+    @property
+    def adaptive_deviation(self) -> list[float] | None:
+        """For the frame ``update`` took last (None if it was rejected): (feature - neutral) /
+        max(range_scale, 1e-3) of the ``ADAPTIVE_INDEX`` features, floats (do not modify)."""
+        return self._adaptive_deviation
 
     @property
     def adaptive_scales(self) -> list[float]:
