@@ -113,11 +113,24 @@ def test_measure_both_hands_at_once_equals_each_alone():
         for _ in range(200):
             raw = {side: rng.normal(size=(21, w)) * rng.uniform(0.01, 5) for side, w in zip(("left", "right"), width)}
             size = (int(rng.integers(100, 4000)), int(rng.integers(100, 4000)))
-            both = _measure(raw, size)
+            both = _measure(raw["left"], raw["right"], size)
             for side, landmarks in raw.items():
                 unity = coords.image_to_unity(landmarks, size)
-                alone = _measure({side: landmarks}, size)[side]
+                alone = _measure(*((landmarks, None) if side == "left" else (None, landmarks)), size)[side]
                 assert both[side].wrist == alone.wrist == unity[0].tolist()
                 assert both[side].palm == alone.palm
                 assert both[side].centre == unity.mean(axis=0).tolist()
                 assert both[side].landmarks is landmarks
+
+
+def test_measure_skips_a_non_finite_hand():
+    from vtdriver.solvers.handedness import _measure
+
+    good = np.random.default_rng(4).random((21, 3))
+    bad = good.copy()
+    bad[5, 1] = np.nan
+    assert set(_measure(good, bad, (640, 480))) == {"left"}
+    assert set(_measure(bad, good, (640, 480))) == {"right"}
+    assert _measure(bad, None, (640, 480)) == {}
+    assert _measure(None, None, (640, 480)) == {}
+    assert _measure(good, good, (640, 480))["right"].centre is not None

@@ -59,23 +59,26 @@ class _Hand:
         self.centre = centre  # mean of the 21 points (only measured when both hands are in view)
 
 
-def _measure(hands: dict[str, np.ndarray], size: tuple[int, int]) -> dict[str, _Hand]:
-    """Both hands through one conversion, one sum and one tolist (not a dozen numpy calls per
-    hand). The centre is what ndarray.mean(axis=0) computes (its sum, divided by the count):
-    a sum over the points' axis adds them in order, one hand or two stacked."""
-    if len(hands) == 1:
-        (side, landmarks), = hands.items()
+def _measure(left: np.ndarray | None, right: np.ndarray | None, size: tuple[int, int]) -> dict[str, _Hand]:
+    """The tracked hands whose landmarks are all finite, measured. Two hands of one shape (the
+    usual frame) go through one finiteness check, one conversion, one sum and one tolist. The
+    centre is what ndarray.mean(axis=0) computes (its sum, divided by the count): a sum over
+    the points' axis adds them in order, one hand or two stacked."""
+    if left is not None and right is not None and left.shape == right.shape and left.ndim == 2:
+        both = np.concatenate((left, right))
+        if all_finite(both):
+            count = len(left)
+            unity = coords.image_to_unity(both, size)
+            centres = (np.add.reduce(unity.reshape(2, count, 3), axis=1) / count).tolist()
+            rows = unity.tolist()
+            return {"left": _Hand(left, rows[:count], centres[0]), "right": _Hand(right, rows[count:], centres[1])}
+    finite = [(side, lm) for side, lm in (("left", left), ("right", right)) if lm is not None and all_finite(lm)]
+    if len(finite) == 1:
+        (side, landmarks), = finite
         return {side: _Hand(landmarks, coords.image_to_unity(landmarks, size).tolist(), None)}
-    left, right = hands["left"], hands["right"]
-    count = len(left)
-    if len(right) != count or left.shape[-1] != right.shape[-1]:
-        return {side: _Hand(landmarks, (unity := coords.image_to_unity(landmarks, size)).tolist(),
-                            (np.add.reduce(unity, axis=0) / len(unity)).tolist())
-                for side, landmarks in hands.items()}
-    unity = coords.image_to_unity(np.concatenate((left, right)), size)
-    centres = (np.add.reduce(unity.reshape(2, count, 3), axis=1) / count).tolist()
-    rows = unity.tolist()
-    return {"left": _Hand(left, rows[:count], centres[0]), "right": _Hand(right, rows[count:], centres[1])}
+    return {side: _Hand(landmarks, (unity := coords.image_to_unity(landmarks, size)).tolist(),
+                        (np.add.reduce(unity, axis=0) / len(unity)).tolist())
+            for side, landmarks in finite}
 
 
 def _other(side: str) -> str:
@@ -113,11 +116,7 @@ class HandednessCheck:
         self._previous = {}
 
     def correct(self, lm: Landmarks) -> Landmarks:
-        raw = {}
-        for side, landmarks in (("left", lm.left_hand), ("right", lm.right_hand)):
-            if landmarks is not None and all_finite(landmarks):
-                raw[side] = landmarks
-        hands = _measure(raw, lm.image_size) if raw else {}
+        hands = _measure(lm.left_hand, lm.right_hand, lm.image_size)
         duplicate = self._duplicate(hands, lm)
         if duplicate is not None:
             self.duplicates += 1
