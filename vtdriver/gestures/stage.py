@@ -21,7 +21,7 @@ from vtdriver.gestures.motion import HandMotion
 from vtdriver.gestures.patterns import GestureSet
 from vtdriver.gestures.settings import GestureSettings, HandsSettings
 from vtdriver.gestures.states import FingerStateTracker
-from vtdriver.solvers.fingers import FINGER_BONE_NAMES, finger_rotations_of_rows
+from vtdriver.solvers.fingers import FINGER_BONE_NAMES, finger_rotations_of_frames
 from vtdriver.solvers.hand_frame import HandFrame, hand_frames
 from vtdriver.solvers.handedness import HandednessCheck
 
@@ -90,10 +90,9 @@ class HandsStage:
         can_enter: dict[str, bool] = {}
         observed: dict[str, str | None] = {}
         seen: dict[str, tuple] = {}  # side -> (states, features, clear view) of a recognised hand
-        # Tracked hands with a Hand frame (their fingers are solved), their points and Hands.
+        # Tracked hands with a Hand frame: their fingers are solved.
         fingered: list[str] = []
-        finger_rows: list[list[list[float]]] = []
-        finger_worlds: list[list[float]] = []
+        finger_hands: list[HandFrame] = []
         for side in SIDES:
             hand = hands[side]
             # Each hand leaves numpy once; features, motion and fingers all read the same lists.
@@ -107,8 +106,7 @@ class HandsStage:
             tracked[side] = True
             if self.settings.fingers and hand.world is not None:
                 fingered.append(side)
-                finger_rows.append(rows)
-                finger_worlds.append(hand.world.tolist())
+                finger_hands.append(hand)
             speed[side] = moving = self._motion[side].update_rows(rows, t)
             if not settings.enabled:
                 can_enter[side], observed[side] = False, None
@@ -120,7 +118,7 @@ class HandsStage:
             seen[side] = (states, features, clear_view)
         bones: dict[str, np.ndarray] = {}
         if fingered:  # both hands in one solve; features_of_rows found their points finite
-            rotations = finger_rotations_of_rows(finger_rows, fingered, finger_worlds, finite=True)
+            rotations = finger_rotations_of_frames(finger_hands, fingered)
             bones = dict(zip(_BONE_NAMES[tuple(fingered)], rotations.reshape(-1, 4)))
 
         events: list[GestureEvent] = []

@@ -21,13 +21,16 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import MutableSequence, Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from vtdriver import float_rotation as fr
 from vtdriver import humanoid, quat
 from vtdriver.solvers.finger_chain import RestFinger, hand_rotations
+
+if TYPE_CHECKING:
+    from vtdriver.solvers.hand_frame import HandFrame
 
 # MediaPipe hand landmark indices, one row per finger: the bone root and the next three joints.
 # Thumb: CMC, MCP, IP, TIP. Fingers: MCP, PIP, DIP, TIP. Unity's ThumbProximal sits on the CMC.
@@ -144,22 +147,41 @@ def hands_finger_rotations(points_unity: np.ndarray, sides: tuple[str, ...], han
 
 
 def finger_rotations_of_rows(
-    hands: Sequence[Sequence[Sequence[float]]],
-    sides: Sequence[str],
-    hand_world: Sequence[Sequence[float]],
-    finite: bool = False,
+    hands: Sequence[Sequence[Sequence[float]]], sides: Sequence[str], hand_world: Sequence[Sequence[float]]
 ) -> np.ndarray:
     """``hands_finger_rotations`` of hands already out of numpy: 21 (x, y, z) per hand and one
-    (x, y, z, w) per Hand, as the hands stage holds them. ``finite``: the caller has found every
-    point and Hand rotation finite (the hands stage has), so the per-hand check is skipped.
+    (x, y, z, w) per Hand, as the hands stage holds them.
 
     The hands come back into numpy once: in between, a finger is a few hundred float operations
-    (``finger_chain``), cheaper than the dozens of numpy calls that would carry them. Told the
-    dtype, numpy skips discovering it item by item (~half the cost of a plain np.array here)."""
+    (``finger_chain``), cheaper than the dozens of numpy calls that would carry them."""
     components: list[float] = []
     for hand, world, side in zip(hands, hand_world, sides):
-        _hand_rotations(hand, world, _REST[side], components, finite)
-    rotations = np.array(components, dtype=float).reshape(len(hands), 15, 4)
+        # A sum is finite only when every term is; a non-finite sum may still be an overflow.
+        finite = math.isfinite(sum(world) + sum(itertools.chain.from_iterable(hand)))
+        if finite or all(map(math.isfinite, itertools.chain(world, *hand))):
+            _hand_rotations(hand, fr.rotation_rows(world), _REST[side], components)
+        else:
+            components += _REST_POSE
+    return _usable(components, len(hands))
+
+
+def finger_rotations_of_frames(hands: Sequence[HandFrame], sides: Sequence[str]) -> np.ndarray:
+    """``finger_rotations_of_rows`` of Hand frames whose points (``rows``) and Hand rotation
+    are finite (the hands stage's, after ``features_of_rows`` found them so), with no check
+    of them; each Hand's matrix is read from ``world_rows`` when the frame kept it."""
+    components: list[float] = []
+    for hand, side in zip(hands, sides):
+        points = hand.rows if hand.rows is not None else hand.points.tolist()
+        rows = hand.world_rows if hand.world_rows is not None else fr.rotation_rows(hand.world.tolist())
+        _hand_rotations(points, rows, _REST[side], components)
+    return _usable(components, len(hands))
+
+
+def _usable(components: list[float], hands: int) -> np.ndarray:
+    """The components as (hands, 15, 4), any non-finite bone (landmarks so large they
+    overflow) at rest. Told the dtype, numpy skips discovering it float by float (~half the
+    cost of a plain np.array here)."""
+    rotations = np.array(components, dtype=float).reshape(hands, 15, 4)
     # Every component of a unit quaternion is in [-1, 1], so the sum is finite unless one isn't.
     if math.isfinite(sum(components)):
         return rotations
@@ -171,18 +193,10 @@ _REST_POSE = (0.0, 0.0, 0.0, 1.0) * 15
 
 
 def _hand_rotations(
-    hand: Sequence[Sequence[float]], world: Sequence[float], rest: RestHand, out: MutableSequence[float],
-    finite: bool = False,
+    hand: Sequence[Sequence[float]], rows: tuple[fr.Vec, fr.Vec, fr.Vec], rest: RestHand, out: MutableSequence[float]
 ) -> None:
     """Appends the 60 quaternion components of one hand's finger bones to ``out``, finger by
-    finger; the rest pose for a hand with any non-finite input (unless ``finite`` says there
-    is none)."""
-    # A sum is finite only when every term is; a non-finite sum may still be an overflow.
-    finite = finite or math.isfinite(sum(world) + sum(itertools.chain.from_iterable(hand)))
-    if not (finite or all(map(math.isfinite, itertools.chain(world, *hand)))):
-        out.extend(_REST_POSE)
-        return
-    rows = fr.rotation_rows(world)
+    finger, from its points and the rows of the Hand's world rotation matrix."""
     hand_rotations(hand, [_world_to_rest(rows, columns) for columns in rest.frames], rest.chains, out)
 
 

@@ -105,6 +105,14 @@ def hand_world_rotation(points_unity: np.ndarray, side: str) -> np.ndarray | Non
 
 
 def _world_rotation(wrist: fr.Vec, index: fr.Vec, middle: fr.Vec, pinky: fr.Vec, side: str) -> fr.Quat | None:
+    rows = _world_rows(wrist, index, middle, pinky, side)
+    return None if rows is None else fr.from_rows(rows)
+
+
+def _world_rows(
+    wrist: fr.Vec, index: fr.Vec, middle: fr.Vec, pinky: fr.Vec, side: str
+) -> tuple[fr.Vec, fr.Vec, fr.Vec] | None:
+    """The rows of the Hand's world rotation matrix, or None (``_world_rotation``)."""
     # A non-finite point makes its difference (and so its length) non-finite: no frame.
     fingers, across = fr.sub(middle, wrist), fr.sub(index, pinky)
     fingers_length, across_length = fr.length(fingers), fr.length(across)
@@ -121,11 +129,10 @@ def _world_rotation(wrist: fr.Vec, index: fr.Vec, middle: fr.Vec, pinky: fr.Vec,
     # current @ rest^T: row i of the current frame (primary, normal, thumb side) dotted with
     # each rest row.
     (a0, a1, a2), (b0, b1, b2), (c0, c1, c2) = _REST_FRAME_ROWS[side]
-    rows = tuple(
+    return tuple(  # type: ignore[return-value]
         (p * a0 + n * a1 + t * a2, p * b0 + n * b1 + t * b2, p * c0 + n * c1 + t * c2)
         for p, n, t in zip(primary, normal, thumb_side)
     )
-    return fr.from_rows(rows)  # type: ignore[arg-type]
 
 
 def hand_world_rotation_from_pose(pose_unity: np.ndarray, side: str) -> np.ndarray | None:
@@ -160,11 +167,14 @@ class HandFrame:
     bone world rotation (None when the landmarks define no frame). ``rows`` are the same points
     as Python lists (``points.tolist()``, read-only by convention), for the float solvers that
     read them (Hand frame, fingers, gestures): one conversion per hand and frame for all of
-    them; None when the creator did not provide them."""
+    them; None when the creator did not provide them. ``world_rows``: the rows of ``world``'s
+    matrix as the frame was built (``world`` is made from them), so the finger solver need not
+    turn the quaternion back into a matrix; None when not provided."""
 
     points: np.ndarray
     world: np.ndarray | None
     rows: list[list[float]] | None = None
+    world_rows: tuple[fr.Vec, fr.Vec, fr.Vec] | None = None
 
 
 def hand_frames(lm: Landmarks) -> dict[str, HandFrame | None]:
@@ -178,6 +188,7 @@ def hand_frames(lm: Landmarks) -> dict[str, HandFrame | None]:
             continue
         points = coords.image_to_unity(hand, lm.image_size)
         rows = points.tolist() if points.shape == (21, 3) else None
-        world = None if rows is None else _world_rotation(*(rows[i] for i in _FRAME_POINTS_LIST), side)
-        frames[side] = HandFrame(points, None if world is None else np.array(world), rows)
+        matrix = None if rows is None else _world_rows(*(rows[i] for i in _FRAME_POINTS_LIST), side)
+        world = None if matrix is None else np.array(fr.from_rows(matrix))
+        frames[side] = HandFrame(points, world, rows, matrix)
     return frames
