@@ -96,13 +96,19 @@ class _Group:
     def smooth(self, samples: dict[str, np.ndarray | None], t: float, out: dict) -> None:
         """Put each of ``samples``' parts, smoothed (or None), into ``out``."""
         present = {}
+        xyz = {}
+        slots = self._slots
+        relayout = False
         for part, points in samples.items():
             if points is None:
                 out[part] = None
-                if part in self._slots:
-                    self._slots[part].count = 0
-            else:
-                present[part] = np.asarray(points, dtype=float)
+                if part in slots:
+                    slots[part].count = 0
+                continue
+            points = present[part] = np.asarray(points, dtype=float)
+            x = xyz[part] = points if points.shape[-1] <= 3 else points[..., :3]
+            slot = slots.get(part)
+            relayout = relayout or slot is None or slot.shape != x.shape
         if not math.isfinite(t):
             self.reset()
             for part in present:
@@ -111,9 +117,7 @@ class _Group:
         times = self._times
         if times and (t - times[-1] > self._max_gap or t <= times[-1]):
             self.reset()
-        xyz = {part: (p if p.shape[-1] <= 3 else p[..., :3]) for part, p in present.items()}
-        slots = self._slots
-        if any(part not in slots or slots[part].shape != x.shape for part, x in xyz.items()):
+        if relayout:
             for part, x in xyz.items():
                 if part in slots and slots[part].shape != x.shape:
                     slots[part].count = 0  # a new shape restarts the part's history
@@ -153,7 +157,8 @@ class _Group:
         length = len(times)
         for slot in written:
             slot.count = min(slot.count + 1, length)
-        self._unshare(written)
+        if len(written) != len(self._slots) or any(slot.count != length for slot in written):
+            self._unshare(written)  # (parts all asked the full length never need to split)
         smoothed = {}
         weights = {}
         recent = None
@@ -217,10 +222,13 @@ class PartSmoothers:
     def smooth(self, samples: dict[str, np.ndarray | None], t: float) -> dict[str, np.ndarray | None]:
         """Each part of ``samples`` smoothed (a new array per part), or None where the part is
         missing or has dropped out."""
-        out: dict[str, np.ndarray | None] = {}
+        out: dict[str, np.ndarray | None] = dict.fromkeys(samples)
+        if len(self._groups) == 1 and self._groups[0].parts == tuple(samples):
+            self._groups[0].smooth(samples, t, out)
+            return out
         for group in self._groups:
             group.smooth({part: samples[part] for part in group.parts}, t, out)
-        return {part: out[part] for part in samples}
+        return out
 
 
 __all__ = ["PartSmoothers"]
