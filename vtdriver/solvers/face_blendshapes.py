@@ -55,11 +55,14 @@ class FeatureRanges:
     closed_upper_lid_l: float | None = None
 
 
+_INF = math.inf
+
+
 def _clip(x: float) -> float:
     """``x`` clipped to [0, 1]; NaN and infinities give 0 (a non-finite measurement is no
     expression). Comparisons rather than isfinite/min/max calls: this runs ~25 times a frame."""
     if x >= 1.0:
-        return 1.0 if x != math.inf else 0.0
+        return 1.0 if x != _INF else 0.0
     if x > 0.0:
         return float(x)
     return 0.0
@@ -181,11 +184,22 @@ def _mouth_side(widen: float, lift: float, widen_clipped: float, smile: float, s
                 lip_raise: float, squint: float, sneer: float, jaw_open: float, press: float) -> tuple[float, ...]:
     """One side's ``_SIDE_COMPOSITES`` from its raw (``widen``, ``lift``, ``lip_raise``,
     ``sneer``) and clipped quantities."""
-    stretch = _clip(-lift) * widen_clipped
-    opened = side_gap - jaw_open
+    # Each ``_clip`` written out, as ``(1.0 if x != _INF else 0.0) if x >= 1.0 else (x if x > 0.0
+    # else 0.0)`` on a name: a dozen calls a frame cost more than the arithmetic.
     # ``b if b > a else a`` is max(a, b) (the first argument on a tie or a NaN) without a call.
-    return (_clip(-lift - 0.5 * (0.0 if 0.0 > widen else widen)), stretch, 0.5 * stretch, press, _clip(opened),
-            _clip(lip_raise if lip_raise > opened else opened), _clip(squint * smile * 0.5), _clip(sneer - 0.5 * smile))
+    lowered = -lift
+    stretch = ((1.0 if lowered != _INF else 0.0) if lowered >= 1.0 else (lowered if lowered > 0.0 else 0.0)) * widen_clipped
+    opened = side_gap - jaw_open
+    frown = -lift - 0.5 * (0.0 if 0.0 > widen else widen)
+    upper_up = lip_raise if lip_raise > opened else opened
+    cheek = squint * smile * 0.5
+    sneer = sneer - 0.5 * smile
+    return ((1.0 if frown != _INF else 0.0) if frown >= 1.0 else (frown if frown > 0.0 else 0.0),
+            stretch, 0.5 * stretch, press,
+            (1.0 if opened != _INF else 0.0) if opened >= 1.0 else (opened if opened > 0.0 else 0.0),
+            (1.0 if upper_up != _INF else 0.0) if upper_up >= 1.0 else (upper_up if upper_up > 0.0 else 0.0),
+            (1.0 if cheek != _INF else 0.0) if cheek >= 1.0 else (cheek if cheek > 0.0 else 0.0),
+            (1.0 if sneer != _INF else 0.0) if sneer >= 1.0 else (sneer if sneer > 0.0 else 0.0))
 
 
 # A numpy scalar rather than a Python float as a ufunc argument: numpy then skips working out
@@ -267,15 +281,20 @@ class BlendshapeModel:
         neutral_upper_r, _, neutral_upper_l, _ = self._lids(neutral_list)
         press *= 1.0 - lip_open
         smile_mean = 0.5 * (smile_r + smile_l)
+        # _clip written out on each name, as in _mouth_side.
+        close = jaw_open - lip_open
+        pucker = narrow * (1.0 - 2.0 * lip_open)
+        funnel = narrow * 2.0 * lip_open
+        puff = (puff - 1.2 * smile_mean) * (1.0 - lip_open)
         clipped += (  # the composites, in _COMPOSITE_NAMES order
             blink_weight(upper_r, neutral_upper_r, lower_r, self._closed[0]),
             blink_weight(upper_l, neutral_upper_l, lower_l, self._closed[1]),
-            _clip(jaw_open - lip_open),
-            _clip(narrow * (1.0 - 2.0 * lip_open)),
-            _clip(narrow * 2.0 * lip_open),
+            (1.0 if close != _INF else 0.0) if close >= 1.0 else (close if close > 0.0 else 0.0),
+            (1.0 if pucker != _INF else 0.0) if pucker >= 1.0 else (pucker if pucker > 0.0 else 0.0),
+            (1.0 if funnel != _INF else 0.0) if funnel >= 1.0 else (funnel if funnel > 0.0 else 0.0),
             *_mouth_side(widen_raw_r, lift_r, widen_r, smile_r, gap_r, raise_r, squint_r, sneer_r, jaw_open, press),
             *_mouth_side(widen_raw_l, lift_l, widen_l, smile_l, gap_l, raise_l, squint_l, sneer_l, jaw_open, press),
-            _clip((puff - 1.2 * smile_mean) * (1.0 - lip_open)),
+            (1.0 if puff != _INF else 0.0) if puff >= 1.0 else (puff if puff > 0.0 else 0.0),
             0.0,  # tongueOut: the face mesh has no tongue
         )
         return list(self._assemble(clipped))
