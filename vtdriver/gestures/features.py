@@ -54,7 +54,7 @@ class HandFeatures:
     (``features_of_rows``) compute them on first use from the landmarks they keep; most hands
     of most frames never need them. Read-only by convention, like the landmarks."""
 
-    __slots__ = ("_directions", "_palm", "_points", "_tip_distance", "curl", "palm_facing", "thumb_out")
+    __slots__ = ("_directions", "_points", "_tip_distance", "curl", "palm", "palm_facing", "thumb_out")
 
     def __init__(
         self,
@@ -64,11 +64,11 @@ class HandFeatures:
         tip_distance: tuple[tuple[float, ...], ...] | None,  # (5, 5) palm lengths, thumb..little
         palm_facing: float = 1.0,  # 0 (edge-on) .. 1 (palm or back towards the camera)
         points: Sequence[Sequence[float]] | None = None,  # the landmarks, for the two left as None
-        palm: float = 1.0,  # palm length of ``points``
+        palm: float = 1.0,  # palm length of ``points`` (wrist to middle knuckle)
     ):
         self.curl, self.thumb_out, self.palm_facing = curl, thumb_out, palm_facing
         self._directions, self._tip_distance = directions, tip_distance
-        self._points, self._palm = points, palm
+        self._points, self.palm = points, palm
 
     @property
     def directions(self) -> tuple[fr.Vec, ...]:
@@ -79,7 +79,7 @@ class HandFeatures:
     @property
     def tip_distance(self) -> tuple[tuple[float, ...], ...]:
         if self._tip_distance is None:
-            self._tip_distance = _tip_distances([self._points[tip] for tip in TIPS], self._palm)
+            self._tip_distance = _tip_distances([self._points[tip] for tip in TIPS], self.palm)
         return self._tip_distance
 
 
@@ -108,15 +108,17 @@ def features_of_rows(points: Sequence[Sequence[float]]) -> HandFeatures | None:
     # A sum is finite only when every term is; a non-finite one may still be an overflow.
     if not (math.isfinite(sum(xs) + sum(ys) + sum(zs)) or all(map(math.isfinite, xs + ys + zs))):
         return None
-    extent = max(max(xs) - min(xs), max(ys) - min(ys), max(zs) - min(zs))
+    # Each axis' range from its sorted values: sorting a float list compares floats natively,
+    # where max() and min() go through the generic comparison (six calls cost ~1.5x three
+    # sorts). Finite values, so the ends are the max and min.
+    xs, ys, zs = sorted(xs), sorted(ys), sorted(zs)
+    extent = max(xs[-1] - xs[0], ys[-1] - ys[0], zs[-1] - zs[0])
     wx, wy, wz = points[WRIST]
     mx, my, mz = points[MIDDLE_MCP]
     px, py, pz = mx - wx, my - wy, mz - wz
     palm = math.sqrt(px * px + py * py + pz * pz)
     if extent <= 0 or palm < _MIN_PALM_FRACTION * extent:
         return None
-
-    curl = _curls(points)
 
     ux, uy, uz = px / palm, py / palm, pz / palm
     ix, iy, iz = points[INDEX_MCP]
@@ -128,9 +130,11 @@ def features_of_rows(points: Sequence[Sequence[float]]) -> HandFeatures | None:
     thumb_out = ((tx - ix) * ax + (ty - iy) * ay + (tz - iz) * az) / palm
 
     # Normal to the palm; Unity +Z is the camera axis (coords.py). A degenerate normal reads
-    # as edge-on: untrusted.
-    normal = _unit_or_zero(py * kz - pz * ky, pz * kx - px * kz, px * ky - py * kx)
-    return HandFeatures(curl, thumb_out, None, None, abs(normal[2]), points, palm)
+    # as edge-on: untrusted. Only its z part is read: |z| / size is _unit_or_zero's z.
+    nx, ny, nz = py * kz - pz * ky, pz * kx - px * kz, px * ky - py * kx
+    size = math.sqrt(nx * nx + ny * ny + nz * nz)
+    facing = abs(nz) / size if 1e-9 <= size < math.inf else 0.0
+    return HandFeatures(_curls(points), thumb_out, None, None, facing, points, palm)
 
 
 def _curls(points: Sequence[Sequence[float]]) -> tuple[float, ...]:
