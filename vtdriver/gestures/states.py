@@ -53,27 +53,36 @@ class FingerStateTracker:
         finger = (float(settings.finger_extended_below_deg), float(settings.finger_curled_above_deg))
         self._boundaries = (thumb,) + (finger,) * 4
         self._margins = (float(settings.thumb_hysteresis),) + (float(settings.finger_hysteresis_deg),) * 4
-        # levels_with_hysteresis' shifted boundaries, per finger and previous level, made once.
-        self._shifted = tuple(
-            tuple(
+        # levels_with_hysteresis' boundaries (low, high per finger, flat) after each combination
+        # of previous levels, made once: every frame then compares ten numbers.
+        shifted = [
+            [
                 (low + (margin if level <= 0 else -margin), high + (margin if level <= 1 else -margin))
                 for level in range(3)
-            )
+            ]
             for (low, high), margin in zip(self._boundaries, self._margins)
-        )
+        ]
+        self._after = {
+            levels: tuple(itertools.chain(*(shifted[finger][level] for finger, level in enumerate(levels))))
+            for levels in _NAMED
+        }
+        self._plain = tuple(itertools.chain(*self._boundaries))
         self._levels: tuple[int, ...] | None = None
 
     def reset(self) -> None:
         self._levels = None
 
     def update(self, features: HandFeatures) -> tuple[str, ...]:
-        values = (-features.thumb_out, *features.curl)
-        previous = self._levels
-        if previous is None:
-            bounds = self._boundaries
-        else:
-            bounds = [shifted[level] for shifted, level in zip(self._shifted, previous)]
-        levels = self._levels = tuple([(value > low) + (value > high) for value, (low, high) in zip(values, bounds)])
+        thumb = -features.thumb_out
+        index, middle, ring, little = features.curl
+        a0, b0, a1, b1, a2, b2, a3, b3, a4, b4 = self._plain if self._levels is None else self._after[self._levels]
+        levels = self._levels = (
+            (thumb > a0) + (thumb > b0),
+            (index > a1) + (index > b1),
+            (middle > a2) + (middle > b2),
+            (ring > a3) + (ring > b3),
+            (little > a4) + (little > b4),
+        )
         return _NAMED[levels]
 
 
