@@ -75,10 +75,11 @@ class HandMotion:
         frame to compare with (or the palm is degenerate)."""
         return self._update(np.asarray(points_unity, dtype=float)[_PALM_POINTS].tolist(), t)
 
-    def update_rows(self, points: Sequence[Sequence[float]], t: float) -> float | None:
+    def update_rows(self, points: Sequence[Sequence[float]], t: float, length: float | None = None) -> float | None:
         """``update`` of 21 landmarks already out of numpy ((x, y, z) each). ``_palm_centre``
         and ``_palm_length`` written out on the five points (same operations, same order):
-        this runs for every hand and frame."""
+        this runs for every hand and frame. ``length``: the wrist to middle knuckle distance
+        when the caller has it (``HandFeatures.palm``, the same arithmetic)."""
         wx, wy, wz = points[WRIST]
         ix, iy, iz = points[INDEX_MCP]
         mx, my, mz = points[MIDDLE_MCP]
@@ -89,10 +90,11 @@ class HandMotion:
         if not (math.isfinite(x) and math.isfinite(y)):
             self.reset()
             return None
-        dx, dy, dz = mx - wx, my - wy, mz - wz
+        if length is None:
+            dx, dy, dz = mx - wx, my - wy, mz - wz
+            length = math.sqrt(dx * dx + dy * dy + dz * dz)
         bx, by, bz = ix - lx, iy - ly, iz - lz
-        breadth = math.sqrt(bx * bx + by * by + bz * bz)
-        scale = max(math.sqrt(dx * dx + dy * dy + dz * dz), _LENGTH_PER_BREADTH * breadth)
+        scale = max(length, _LENGTH_PER_BREADTH * math.sqrt(bx * bx + by * by + bz * bz))
         return self._speed(t, (x, y), scale if math.isfinite(scale) else 0.0)
 
     def _update(self, palm: list[Sequence[float]], t: float) -> float | None:

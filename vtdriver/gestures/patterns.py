@@ -48,6 +48,8 @@ class HandPattern:
         directions = tuple((index(f), tuple(DIRECTIONS[d].tolist())) for f, d in self.directions.items())
         object.__setattr__(self, "_direction_checks", directions)
         object.__setattr__(self, "_touch_checks", tuple((index(a), index(b)) for a, b in self.touches))
+        # No direction or touch constraint: the finger states alone decide.
+        object.__setattr__(self, "_states_only", not (self._direction_checks or self._touch_checks))
 
     @property
     def specificity(self) -> int:
@@ -157,7 +159,10 @@ class GestureSet:
         candidates = self._candidates.get(states)
         if candidates is not None:
             # sorted() is stable, so among equal keys the pattern met first still wins.
-            return next((p.name for p in candidates if p._fits_features(features, settings)), None)
+            for pattern in candidates:
+                if pattern._states_only or pattern._fits_features(features, settings):
+                    return pattern.name
+            return None
         best = None
         best_key = None
         for pattern in self.hand_patterns:

@@ -107,7 +107,7 @@ class HandsStage:
             if self.settings.fingers and hand.world is not None:
                 fingered.append(side)
                 finger_hands.append(hand)
-            speed[side] = moving = self._motion[side].update_rows(rows, t)
+            speed[side] = moving = self._motion[side].update_rows(rows, t, features.palm)
             if not settings.enabled:
                 can_enter[side], observed[side] = False, None
                 continue
@@ -125,12 +125,15 @@ class HandsStage:
         debouncers = self._debouncers
         for side in SIDES:
             debouncer = debouncers[side]
-            contradicts = self._contradicts(debouncer.active, seen.get(side))
+            active = debouncer.active
+            contradicts = None if active is None else self._contradicts(active, seen.get(side))
             events += debouncer.update(observed[side], t, tracked[side], can_enter[side], contradicts)
         both_tracked = tracked["left"] and tracked["right"]
         two_hand = self.gesture_set.classify_two_hand(observed["left"], observed["right"]) if both_tracked else None
         both_can_enter = can_enter["left"] and can_enter["right"]
-        events += debouncers["both"].update(two_hand, t, both_tracked, both_can_enter, self._both_contradicted(seen))
+        both = debouncers["both"]
+        contradicts = None if both.active is None else self._both_contradicted(seen)
+        events += both.update(two_hand, t, both_tracked, both_can_enter, contradicts)
         return HandsResult(
             bones=bones,
             gestures={hand: debouncers[hand].active for hand in _HANDS},
