@@ -125,9 +125,16 @@ def features_of_rows(points: Sequence[Sequence[float]]) -> HandFeatures | None:
     lx, ly, lz = points[LITTLE_MCP]
     kx, ky, kz = ix - lx, iy - ly, iz - lz
     along = kx * ux + ky * uy + kz * uz
-    ax, ay, az = _unit_or_zero(kx - along * ux, ky - along * uy, kz - along * uz)
+    # The thumb side across the palm: _unit_or_zero of the knuckle line without its part along
+    # the palm (a zero side gives a zero thumb_out).
+    ax, ay, az = kx - along * ux, ky - along * uy, kz - along * uz
+    size = math.sqrt(ax * ax + ay * ay + az * az)
     tx, ty, tz = points[THUMB_TIP]
-    thumb_out = ((tx - ix) * ax + (ty - iy) * ay + (tz - iz) * az) / palm
+    if 1e-9 <= size < math.inf:
+        ax, ay, az = ax / size, ay / size, az / size
+        thumb_out = ((tx - ix) * ax + (ty - iy) * ay + (tz - iz) * az) / palm
+    else:
+        thumb_out = ((tx - ix) * 0.0 + (ty - iy) * 0.0 + (tz - iz) * 0.0) / palm
 
     # Normal to the palm; Unity +Z is the camera axis (coords.py). A degenerate normal reads
     # as edge-on: untrusted. Only its z part is read: |z| / size is _unit_or_zero's z.

@@ -96,7 +96,7 @@ class HandsStage:
         for side in SIDES:
             hand = hands[side]
             # Each hand leaves numpy once; features, motion and fingers all read the same lists.
-            rows = _rows(hand)
+            rows = hand.rows if hand is not None and hand.rows is not None else _rows(hand)
             features = None if rows is None else features_of_rows(rows)
             if features is None:
                 tracked[side], speed[side], can_enter[side], observed[side] = False, None, False, None

@@ -197,7 +197,17 @@ def _hand_rotations(
 ) -> None:
     """Appends the 60 quaternion components of one hand's finger bones to ``out``, finger by
     finger, from its points and the rows of the Hand's world rotation matrix."""
-    hand_rotations(hand, [_world_to_rest(rows, columns) for columns in rest.frames], rest.chains, out)
+    (r00, r01, r02), (r10, r11, r12), (r20, r21, r22) = rows
+    # _world_to_rest of each rest frame, written out (two per hand).
+    to_rest = [
+        (
+            r00 * a0 + r01 * a1 + r02 * a2, r10 * a0 + r11 * a1 + r12 * a2, r20 * a0 + r21 * a1 + r22 * a2,
+            r00 * b0 + r01 * b1 + r02 * b2, r10 * b0 + r11 * b1 + r12 * b2, r20 * b0 + r21 * b1 + r22 * b2,
+            r00 * c0 + r01 * c1 + r02 * c2, r10 * c0 + r11 * c1 + r12 * c2, r20 * c0 + r21 * c1 + r22 * c2,
+        )
+        for (a0, a1, a2), (b0, b1, b2), (c0, c1, c2) in rest.frames
+    ]
+    hand_rotations(hand, to_rest, rest.chains, out)
 
 
 def _world_to_rest(rows: tuple[fr.Vec, fr.Vec, fr.Vec], columns: tuple[fr.Vec, fr.Vec, fr.Vec]) -> tuple[float, ...]:
