@@ -164,7 +164,7 @@ class FaceSolver:
         # (the same IEEE operations): only the adaptive features have a scale other than 1.
         calibration = self._calibration
         if calibration is not None:
-            calibration.update(feature_list)
+            calibration.update(feature_list, finite=True)  # feature_values' values all are
             neutral_values = calibration.neutral_values
             deviation = list(map(sub, feature_list, neutral_values))
             adaptive = calibration.adaptive_deviation

@@ -90,9 +90,10 @@ class RunningCalibration:
         confidence = self._count / self._warmup
         return 1.0 if 1.0 < confidence else confidence  # min(confidence, 1.0)
 
-    def update(self, features: np.ndarray | list[float]) -> None:
+    def update(self, features: np.ndarray | list[float], *, finite: bool = False) -> None:
         """One frame's feature vector: an array, or (cheaper, as the solver has one) a flat
-        list of floats."""
+        list of floats. ``finite``: the caller vouches that every value is finite (as
+        ``feature_values`` makes them), which skips the check."""
         self._adaptive_deviation = None
         if isinstance(features, list):
             values = features
@@ -105,7 +106,7 @@ class RunningCalibration:
             values = features.tolist()
         # The float sum is finite unless a value is not (or the sum overflows: then the
         # exact check).
-        if not math.isfinite(sum(values)) and not all_finite(np.array(values, dtype=float)):
+        if not finite and not math.isfinite(sum(values)) and not all_finite(np.array(values, dtype=float)):
             return
         if self._frames % self._sample_every == 0:
             slot = (self._frames // self._sample_every) % len(self._ring)
@@ -121,7 +122,9 @@ class RunningCalibration:
         # new peak gives its feature's scale in the same pass.
         # And the frame's deviation (value - neutral) / max(scale, 1e-3), which the blendshapes
         # read, from the same difference.
-        keep, confidence, low = self._peak_keep, self._confidence(), self._min_range_scale
+        confidence = self._count / self._warmup  # _confidence(), without the call
+        confidence = 1.0 if 1.0 < confidence else confidence
+        keep, low = self._peak_keep, self._min_range_scale
         peaks, scales, deviations = [], [], []
         for value, neutral, peak, prior in zip(_adaptive_values(values), self._neutral_adaptive, self._peak,
                                                _ADAPTIVE_PRIOR_LIST):
