@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from operator import itemgetter, sub
+from operator import itemgetter
 
 import numpy as np
 
@@ -60,6 +60,7 @@ _SLOT = {name: i for i, name in enumerate(_TRACKED_NAMES)}
 _BLINK_RIGHT, _BLINK_LEFT = _SLOT["eyeBlinkRight"], _SLOT["eyeBlinkLeft"]
 # The output dict: the tracked weights, then the VRM presets (read from the smoothed list).
 _OUTPUT_NAMES = _TRACKED_NAMES + PRESET_ORDER
+_ADAPTIVE = np.array(ADAPTIVE_INDEX)
 _VRM_INPUTS = itemgetter(*(_SLOT[name] for name in INPUT_NAMES))
 
 
@@ -135,7 +136,8 @@ class FaceSolver:
         mode = self._settings.auto_calibration
         auto = mode == "on" or (mode == "auto" and profile is None)
         self._calibration = RunningCalibration(base) if auto else None
-        self._base_values = base.tolist()
+        self._base = np.array(base, dtype=float)
+        self._base_values = self._base.tolist()
         self._measurer = FaceMeasurer()
         self._gaze = GazeTracker(self._settings.gaze_closed_threshold)
         self._eye_limits = (math.radians(self._settings.eye_max_yaw_deg), math.radians(self._settings.eye_max_pitch_deg))
@@ -163,21 +165,23 @@ class FaceSolver:
         # The blendshapes' deviation, (features - neutral) / max(range_scale, 1e-3), on floats
         # (the same IEEE operations): only the adaptive features have a scale other than 1.
         calibration = self._calibration
+        deviation = np.array(feature_list)
         if calibration is not None:
             calibration.update(feature_list, finite=True)  # feature_values' values all are
             neutral_values = calibration.neutral_values
-            deviation = list(map(sub, feature_list, neutral_values))
+            np.subtract(deviation, calibration.neutral, out=deviation)
             adaptive = calibration.adaptive_deviation
             if adaptive is not None:  # worked out by the update, from the same differences
-                for i, value in zip(ADAPTIVE_INDEX, adaptive):
-                    deviation[i] = value
+                deviation.put(_ADAPTIVE, adaptive)
             else:
+                deviation = deviation.tolist()
                 for i, scale in zip(ADAPTIVE_INDEX, calibration.adaptive_scales):
                     deviation[i] /= MIN_SCALE if scale < MIN_SCALE else scale  # np.maximum keeps a NaN
+                deviation = np.array(deviation)
         else:
             neutral_values = self._base_values
-            deviation = list(map(sub, feature_list, neutral_values))
-        weights = self._model.deviation_weight_list(np.array(deviation), feature_list, neutral_values)
+            np.subtract(deviation, self._base, out=deviation)
+        weights = self._model.deviation_weight_list(deviation, feature_list, neutral_values)
 
         vis_r, vis_l = eye_visibility_of(*rotation[2])
         blinks = weights[_BLINK_RIGHT], weights[_BLINK_LEFT]

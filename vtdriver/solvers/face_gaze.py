@@ -51,7 +51,10 @@ def eye_visibility_of(zx: float, zy: float, zz: float) -> tuple[float, float]:
     (rx, ry, rz), (lx, ly, lz) = _EYE_NORMALS  # written out: a generator per frame cost more
     right = (zx * rx + zy * ry + zz * rz) / _EYE_NORMAL_COS
     left = (zx * lx + zy * ly + zz * lz) / _EYE_NORMAL_COS
-    return _clamp(right, 0.0, 1.0), _clamp(left, 0.0, 1.0)
+    # _clamp(x, 0.0, 1.0) written out (every frame): a NaN stays NaN.
+    right = 0.0 if 0.0 > right else right
+    left = 0.0 if 0.0 > left else left
+    return (1.0 if 1.0 < right else right), (1.0 if 1.0 < left else left)
 
 
 def _clamp(x: float, low: float, high: float) -> float:
@@ -111,8 +114,12 @@ def eye_rotation(gaze_x: float, gaze_y: float, max_yaw_deg: float, max_pitch_deg
 
 def eye_rotation_rad(gaze_x: float, gaze_y: float, max_yaw: float, max_pitch: float) -> np.ndarray:
     """``eye_rotation`` with the limits in radians (a solver converts its settings once)."""
-    yaw = max_yaw * _clamp(gaze_x / pr.GAZE_X_RANGE, -1.0, 1.0)
-    pitch = max_pitch * _clamp(gaze_y / pr.GAZE_Y_RANGE, -1.0, 1.0)
+    # _clamp(x, -1.0, 1.0) written out (every frame): a NaN stays NaN.
+    yaw, pitch = gaze_x / pr.GAZE_X_RANGE, gaze_y / pr.GAZE_Y_RANGE
+    yaw = -1.0 if -1.0 > yaw else yaw
+    pitch = -1.0 if -1.0 > pitch else pitch
+    yaw = max_yaw * (1.0 if 1.0 < yaw else yaw)
+    pitch = max_pitch * (1.0 if 1.0 < pitch else pitch)
     cos_pitch = math.cos(pitch)
     x, y, z = math.sin(yaw) * cos_pitch, math.sin(pitch), math.cos(yaw) * cos_pitch
     length = math.sqrt(x * x + y * y + z * z)
