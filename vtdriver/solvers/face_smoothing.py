@@ -18,7 +18,7 @@ from operator import sub
 
 import numpy as np
 
-from vtdriver.smoothing import _WEIGHT_REUSE_TOLERANCE, SmoothingSettings, _fit_weights
+from vtdriver.smoothing import WEIGHT_REUSE_TOLERANCE, SmoothingSettings, fit_weights
 
 
 class _GroupFit:
@@ -131,7 +131,7 @@ class GroupedWeightSmoother:
         changed = False
         for group in self._groups:
             window = group.window
-            limit = _WEIGHT_REUSE_TOLERANCE * (last - times[held - window])
+            limit = WEIGHT_REUSE_TOLERANCE * (last - times[held - window])
             drift = (group.drift + step) * _GROW
             if drift * _GROW < limit:
                 group.drift = drift
@@ -143,7 +143,7 @@ class GroupedWeightSmoother:
                 if not largest > limit:
                     group.drift = largest * _GROW
                     continue
-            group.weights = _fit_weights(np.fromiter(times[held - window:], float, window), group.polyorder, window - 1)
+            group.weights = fit_weights(np.fromiter(times[held - window:], float, window), group.polyorder, window - 1)
             group.offsets = own
             group.eval_index = window - 1
             group.drift = 0.0
@@ -171,9 +171,9 @@ class GroupedWeightSmoother:
             if (
                 eval_index != group.eval_index
                 or len(stored) != count
-                or max(map(abs, map(sub, offsets, stored))) > _WEIGHT_REUSE_TOLERANCE * (times[-1] - times[held - count])
+                or max(map(abs, map(sub, offsets, stored))) > WEIGHT_REUSE_TOLERANCE * (times[-1] - times[held - count])
             ):
-                group.weights = _fit_weights(np.fromiter(times[held - count:], float, count), group.polyorder, eval_index)
+                group.weights = fit_weights(np.fromiter(times[held - count:], float, count), group.polyorder, eval_index)
                 group.offsets = offsets
                 group.eval_index = eval_index
                 changed = True
