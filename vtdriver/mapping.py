@@ -23,6 +23,7 @@ import numpy as np
 
 from vtdriver.config.errors import ConfigError
 from vtdriver.config.toml_file import read_toml
+from vtdriver.numeric import all_finite
 from vtdriver.solvers.face_blendshapes import ARKIT_NAMES
 from vtdriver.solvers.face_vrm import VRM_NAMES
 
@@ -109,8 +110,9 @@ class BlendshapeMapping:
         if values is None or values.shape != self._scales.shape:
             return self._values_one_by_one(raw)
         values *= self._scales
-        # An all-finite vector (the usual case) has a finite sum and needs no zeroing pass.
-        if not math.isfinite(np.add.reduce(values)):
+        # An all-finite vector (the usual case) needs no zeroing pass. all_finite's dot product
+        # overflows silently on huge values, where a sum would print a RuntimeWarning mid-stream.
+        if not all_finite(values):
             values = np.where(np.isfinite(values), values, 0.0)
         # clip gives min(max(0.0, value), 1.0) exactly, signed zeros included (-0.0 -> 0.0).
         return values.clip(0.0, 1.0)
