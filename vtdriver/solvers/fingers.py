@@ -27,7 +27,7 @@ import numpy as np
 
 from vtdriver import float_rotation as fr
 from vtdriver import humanoid, quat
-from vtdriver.solvers.finger_chain import RestFinger, hand_rotations
+from vtdriver.solvers.finger_chain import RestFinger, finger_rotations
 
 if TYPE_CHECKING:
     from vtdriver.solvers.hand_frame import HandFrame
@@ -83,9 +83,8 @@ class RestHand(NamedTuple):
 
     frames: tuple[tuple[fr.Vec, fr.Vec, fr.Vec], ...]
     fingers: tuple[RestFinger, ...]
-    # Per finger, what ``finger_chain.hand_rotations`` reads: landmark indices, rest frame,
-    # the rest frame's matrix row by row, the finger's constants.
-    chains: tuple[tuple, ...]
+    # Per finger: its four landmark indices, then its constants.
+    chains: tuple[tuple[int, int, int, int, RestFinger], ...]
 
 
 def _rest_hand(side: str) -> RestHand:
@@ -116,10 +115,7 @@ def _rest_hand(side: str) -> RestHand:
                 columns=columns,
             )
         )
-    chains = tuple(
-        (*chain, finger.frame, *itertools.chain(*zip(*finger.columns)), finger)
-        for chain, finger in zip(FINGER_CHAINS.tolist(), fingers)
-    )
+    chains = tuple((*chain, finger) for chain, finger in zip(FINGER_CHAINS.tolist(), fingers))
     return RestHand(tuple(distinct), tuple(fingers), chains)
 
 
@@ -197,17 +193,9 @@ def _hand_rotations(
 ) -> None:
     """Appends the 60 quaternion components of one hand's finger bones to ``out``, finger by
     finger, from its points and the rows of the Hand's world rotation matrix."""
-    (r00, r01, r02), (r10, r11, r12), (r20, r21, r22) = rows
-    # _world_to_rest of each rest frame, written out (two per hand).
-    to_rest = [
-        (
-            r00 * a0 + r01 * a1 + r02 * a2, r10 * a0 + r11 * a1 + r12 * a2, r20 * a0 + r21 * a1 + r22 * a2,
-            r00 * b0 + r01 * b1 + r02 * b2, r10 * b0 + r11 * b1 + r12 * b2, r20 * b0 + r21 * b1 + r22 * b2,
-            r00 * c0 + r01 * c1 + r02 * c2, r10 * c0 + r11 * c1 + r12 * c2, r20 * c0 + r21 * c1 + r22 * c2,
-        )
-        for (a0, a1, a2), (b0, b1, b2), (c0, c1, c2) in rest.frames
-    ]
-    hand_rotations(hand, to_rest, rest.chains, out)
+    to_rest = [_world_to_rest(rows, columns) for columns in rest.frames]
+    for i0, i1, i2, i3, finger in rest.chains:
+        out.extend(finger_rotations(hand[i0], hand[i1], hand[i2], hand[i3], to_rest[finger.frame], finger))
 
 
 def _world_to_rest(rows: tuple[fr.Vec, fr.Vec, fr.Vec], columns: tuple[fr.Vec, fr.Vec, fr.Vec]) -> tuple[float, ...]:
