@@ -93,10 +93,7 @@ class VmcOutput(RateLimitedOutput):
     def encode(self, frame: AvatarFrame, blendshapes: Sequence[tuple[str, float]]) -> list[bytes]:
         """The datagrams for one frame (no rate limit, nothing sent). Fixes the time origin at
         the first frame encoded."""
-        blends = blendshapes if self._send_blendshapes else ()
-        return self.encode_values(
-            frame, tuple(name for name, _ in blends), np.array([value for _, value in blends], dtype=np.float64)
-        )
+        return self.encode_values(frame, *_names_and_values(blendshapes))
 
     def encode_values(
         self,
@@ -140,10 +137,7 @@ class VmcOutput(RateLimitedOutput):
 
     def send(self, frame: AvatarFrame, blendshapes: Sequence[tuple[str, float]]) -> bool:
         """Sends one frame unless the rate limit skips it; returns whether it was sent."""
-        if not self._admit(frame.t):
-            return False
-        self._sender.send_many(self.encode(frame, blendshapes))
-        return True
+        return self.send_values(frame, *_names_and_values(blendshapes))
 
     def send_values(
         self,
@@ -163,3 +157,8 @@ class VmcOutput(RateLimitedOutput):
         datagram, never rate limited. VMC receivers ignore addresses they do not know."""
         for address, args in messages:
             self._sender.send(self._message_encoder.encode(address, args))
+
+
+def _names_and_values(blendshapes: Sequence[tuple[str, float]]) -> tuple[tuple[str, ...], np.ndarray]:
+    """(name, value) pairs as ``encode_values`` takes them."""
+    return tuple(name for name, _ in blendshapes), np.array([value for _, value in blendshapes], dtype=np.float64)
