@@ -19,7 +19,7 @@ from vtdriver.gestures.gesture_file import load_gesture_set
 from vtdriver.gestures.stage import HandsStage
 from vtdriver.mapping import INTERNAL_NAMES
 from vtdriver.rows import StackedBones, stack_rows
-from vtdriver.part_smoothing import PartSmoothers
+from vtdriver.smoothing import LandmarkSmoother
 from vtdriver.solvers.body import BodySolver
 from vtdriver.solvers.face import FaceSolver
 from vtdriver.solvers.hand_frame import hand_frames
@@ -34,7 +34,6 @@ _SMOOTHED_PARTS = (
     ("left_hand", "hands"),
     ("right_hand", "hands"),
 )
-_SMOOTHED_NAMES = tuple(part for part, _ in _SMOOTHED_PARTS)
 # Every other Landmarks field, copied as is onto the smoothed frame.
 _UNSMOOTHED_FIELDS = tuple(f.name for f in fields(Landmarks) if f.name not in dict(_SMOOTHED_PARTS))
 
@@ -74,7 +73,7 @@ class AvatarPipeline:
         )
         old = self._config
         if old is None or old.smoothing != config.smoothing:
-            self._smoothers = PartSmoothers({part: config.smoothing[group] for part, group in _SMOOTHED_PARTS})
+            self._smoothers = {part: LandmarkSmoother(config.smoothing[group]) for part, group in _SMOOTHED_PARTS}
         if old is None or old.body != config.body:
             self._body = BodySolver(config.body)
         if old is None or old.face != config.face:
@@ -98,7 +97,8 @@ class AvatarPipeline:
         self._face = FaceSolver(self._config.face, profile)
 
     def _smooth(self, lm: Landmarks) -> Landmarks:
-        smoothed = self._smoothers.smooth({part: getattr(lm, part) for part in _SMOOTHED_NAMES}, lm.t)
+        t = lm.t
+        smoothed = {part: smoother.smooth(getattr(lm, part), t) for part, smoother in self._smoothers.items()}
         # dataclasses.replace, without its per-call walk over the field definitions.
         return Landmarks(**smoothed, **{name: getattr(lm, name) for name in _UNSMOOTHED_FIELDS})
 
