@@ -80,10 +80,10 @@ def savgol_weights(times: np.ndarray, polyorder: int, eval_index: int) -> np.nda
 # fraction of the window's span reuse the cached weights. Replays, files and steady cameras give
 # the same offsets every frame up to float rounding (~1e-15 of the span); a real jitter of even a
 # microsecond on a 300 ms window is 3e-6, far above it, and gets fresh weights.
-WEIGHT_REUSE_TOLERANCE = 1e-9
+_WEIGHT_REUSE_TOLERANCE = 1e-9
 
 
-def fit_weights(times: np.ndarray, polyorder: int, eval_index: int) -> np.ndarray:
+def _fit_weights(times: np.ndarray, polyorder: int, eval_index: int) -> np.ndarray:
     """``savgol_weights`` through the normal equations: equal up to float rounding (the scaled
     Vandermonde matrix is well conditioned and has full column rank for distinct times) and a
     few times cheaper than an SVD-based pseudo-inverse."""
@@ -101,7 +101,7 @@ def fit_weights(times: np.ndarray, polyorder: int, eval_index: int) -> np.ndarra
 
 class FitWeightCache:
     """The fit weights for one stream's recent sample times, recomputed only when the times'
-    offsets from the evaluation time change (beyond ``WEIGHT_REUSE_TOLERANCE``): a steady
+    offsets from the evaluation time change (beyond ``_WEIGHT_REUSE_TOLERANCE``): a steady
     camera or a replay computes them once per history length, not once per frame.
 
     The check compares plain Python floats: for the <= ~15 times of a window that is cheaper
@@ -125,9 +125,9 @@ class FitWeightCache:
             eval_index != self._eval_index
             or len(self._offsets) != count
             or max(map(abs, map(operator.sub, offsets, self._offsets)))
-            > WEIGHT_REUSE_TOLERANCE * (times[-1] - times[0])
+            > _WEIGHT_REUSE_TOLERANCE * (times[-1] - times[0])
         ):
-            self._weights = fit_weights(np.fromiter(times, float, count), self._polyorder, eval_index)
+            self._weights = _fit_weights(np.fromiter(times, float, count), self._polyorder, eval_index)
             self._offsets = offsets
             self._eval_index = eval_index
         return self._weights

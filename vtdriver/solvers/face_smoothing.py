@@ -14,35 +14,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from operator import sub
 
 import numpy as np
 
-from vtdriver.smoothing import WEIGHT_REUSE_TOLERANCE, SmoothingSettings, fit_weights
-
-
-class _GroupFit:
-    """``FitWeightCache`` for one group of a shared time line: the same reuse test on the
-    same numbers (offsets from the evaluation time, compared with those of the last
-    refit), but the offsets come from the smoother, which works them out once per
-    evaluation time for all groups instead of once per group."""
-
-    __slots__ = ("window", "polyorder", "lag", "columns", "offsets", "eval_index", "weights", "drift")
-
-    def __init__(self, window: int, polyorder: int, lag: int, columns: np.ndarray):
-        self.window, self.polyorder, self.lag, self.columns = window, polyorder, lag, columns
-        self.offsets: list[float] = []
-        self.eval_index = -1
-        self.weights: np.ndarray | None = None
-        # An upper bound on the reuse test's maximum for the smoother's last offsets (see
-        # GroupedWeightSmoother._refit_full); inf when not known.
-        self.drift = math.inf
-
-
-# Each bound update is scaled by this: it covers the rounding of the subtractions and the
-# sum (each at most 2**-53 relative), so the bound stays above the exact value, and it grows
-# by no more than 0.1% in a billion frames.
-_GROW = 1.0 + 2.0 ** -40
+from vtdriver.smoothing import FitWeightCache, SmoothingSettings
 
 
 class GroupedWeightSmoother:
@@ -58,10 +33,11 @@ class GroupedWeightSmoother:
         self._max_gap = settings[0].max_gap_seconds
         # One fit (and weight cache) per distinct setting, with the weights it applies to.
         self._groups = [
-            _GroupFit(group.window, group.polyorder, group.lag_frames,
-                      np.array([j for j, s in enumerate(settings) if s == group]))
+            (group.window, FitWeightCache(group.polyorder, group.lag_frames),
+             np.array([j for j, s in enumerate(settings) if s == group]))
             for group in dict.fromkeys(settings)
         ]
+        self._fits: list[np.ndarray | None] = [None] * len(self._groups)
         self._times: list[float] = []
         # Written front to back from row ``longest - 1``, so the newest ``longest`` rows are
         # always one block (rows above the samples held are weighted by 0; zeros at first).
@@ -72,8 +48,6 @@ class GroupedWeightSmoother:
         self._next = self._longest - 1
         self._mix = np.zeros((self._longest, self._size))
         self._product = np.empty((self._longest, self._size))  # reused: no temporary per frame
-        self._lag_free = all(group.lag == 0 for group in self._groups)
-        self._offsets: list[float] | None = None  # the last _refit_full's offsets
 
     def reset(self) -> None:
         self._times.clear()
@@ -101,80 +75,12 @@ class GroupedWeightSmoother:
         times.append(float(t))
         if len(times) > longest:
             del times[0]
-        if self._refit(times):
+        fits = [fit.weights(times[-window:]) for window, fit, _ in self._groups]
+        # FitWeightCache hands back the very same array while its weights still hold.
+        if any(new is not old for new, old in zip(fits, self._fits)):
             self._mix[:] = 0.0
-            for group in self._groups:
-                self._mix[longest - len(group.weights):, group.columns] = group.weights[:, None]
+            for weights, (_, _, columns) in zip(fits, self._groups):
+                self._mix[longest - len(weights):, columns] = weights[:, None]
+            self._fits = fits
         np.multiply(self._mix, self._history[row + 1 - longest: row + 1], out=self._product)
         return np.add.reduce(self._product, axis=0)
-
-    def _refit(self, times: list[float]) -> bool:
-        if self._lag_free and len(times) == self._longest:
-            return self._refit_full(times)
-        self._offsets = None
-        for group in self._groups:
-            group.drift = math.inf
-        return self._refit_any(times)
-
-    def _refit_full(self, times: list[float]) -> bool:
-        """``_refit_any`` for full windows and no lag, where every group evaluates at the
-        newest time. Most frames need no refit, and proving that takes less than the test:
-        each offset moved by at most ``step`` since the last frame, so (triangle inequality)
-        a group's reuse-test maximum grew by at most ``step``. While that bound stays below
-        the group's limit, the exact test could not ask for a refit; only when it does not is
-        the exact test run (the same numbers as ``FitWeightCache``)."""
-        last = times[-1]
-        offsets = [t - last for t in times]
-        previous, self._offsets = self._offsets, offsets
-        step = math.inf if previous is None else max(map(abs, map(sub, offsets, previous)))
-        held = len(times)
-        changed = False
-        for group in self._groups:
-            window = group.window
-            limit = WEIGHT_REUSE_TOLERANCE * (last - times[held - window])
-            drift = (group.drift + step) * _GROW
-            if drift * _GROW < limit:
-                group.drift = drift
-                continue
-            own = offsets[held - window:]
-            stored = group.offsets
-            if group.eval_index == window - 1 and len(stored) == window:
-                largest = max(map(abs, map(sub, own, stored)))
-                if not largest > limit:
-                    group.drift = largest * _GROW
-                    continue
-            group.weights = fit_weights(np.fromiter(times[held - window:], float, window), group.polyorder, window - 1)
-            group.offsets = own
-            group.eval_index = window - 1
-            group.drift = 0.0
-            changed = True
-        return changed
-
-    def _refit_any(self, times: list[float]) -> bool:
-        """Whether some group's fit weights changed. Each group does what ``FitWeightCache``
-        does on ``times[-window:]``; the offsets from one evaluation time (the same sample
-        for every group with the same lag and a full enough window) are worked out once."""
-        changed = False
-        held = len(times)
-        shared_at, shared = -1, None
-        for group in self._groups:
-            count = group.window if group.window < held else held
-            eval_index = count - 1 - group.lag
-            if eval_index < 0:
-                eval_index = 0
-            at = held - count + eval_index  # the evaluation time's place in ``times``
-            if at != shared_at:
-                t_eval = times[at]
-                shared_at, shared = at, [t - t_eval for t in times]
-            offsets = shared[held - count:]
-            stored = group.offsets
-            if (
-                eval_index != group.eval_index
-                or len(stored) != count
-                or max(map(abs, map(sub, offsets, stored))) > WEIGHT_REUSE_TOLERANCE * (times[-1] - times[held - count])
-            ):
-                group.weights = fit_weights(np.fromiter(times[held - count:], float, count), group.polyorder, eval_index)
-                group.offsets = offsets
-                group.eval_index = eval_index
-                changed = True
-        return changed
