@@ -21,9 +21,9 @@ from vtdriver.solvers.face_calibration import RunningCalibration
 from vtdriver.solvers.face_features import (
     FEATURE_INDEX,
     compute_features,
-    pose_features,
 )
 from vtdriver.solvers.face_geometry import head_pose
+from vtdriver.solvers.face_measure import FaceMeasurer, measure_face
 from vtdriver.solvers.face_smoothing import GroupedWeightSmoother
 
 
@@ -79,11 +79,16 @@ def test_non_finite_landmark_spoils_only_the_features_that_read_it():
 
 
 @pytest.mark.parametrize("points", [478, 468])
-def test_pose_features_equal_the_full_mesh_features(points):
-    pose = head_pose(golden_face()[:points], (820, 1024))
-    assert np.allclose(pose_features(pose), compute_features(pose.local), rtol=0, atol=1e-15)
-    if points == 468:
-        assert np.all(pose_features(pose)[[FEATURE_INDEX[n] for n in ("iris_x_r", "iris_x_l", "iris_y_r", "iris_y_l")]] == 0)
+def test_measured_features_equal_the_full_mesh_features(points):
+    # The solver (FaceMeasurer) and calibration (measure_face) read only the rows they need;
+    # they must give what the whole head pose gives.
+    face, size = golden_face()[:points], (820, 1024)
+    pose = head_pose(face, size)
+    for rows, features in (measure_face(face, size), FaceMeasurer().measure(face, size)):
+        assert np.allclose(features, compute_features(pose.local), rtol=0, atol=1e-15)
+        assert np.allclose(rows, pose.rotation, rtol=0, atol=1e-15)
+        if points == 468:
+            assert np.all(np.array(features)[[FEATURE_INDEX[n] for n in ("iris_x_r", "iris_x_l", "iris_y_r", "iris_y_l")]] == 0)
 
 
 def test_head_pose_keeps_its_own_points():

@@ -16,7 +16,6 @@ import numpy as np
 
 from vtdriver.numeric import all_finite
 from vtdriver.solvers import face_indices as fi
-from vtdriver.solvers.face_geometry import HeadPose
 
 FEATURE_NAMES: tuple[str, ...] = (
     "eye_open_r", "eye_open_l",  # lid gap / eye width
@@ -182,13 +181,6 @@ def compute_features(local: np.ndarray) -> np.ndarray:
     local = np.asarray(local, dtype=float)
     table = _WITH_IRIS if local.shape[0] >= fi.NUM_LANDMARKS else _MESH_ONLY
     return _features(table, local[table.points, table.axes])
-
-
-def pose_features(pose: HeadPose) -> np.ndarray:
-    """``compute_features(pose.local)``, rotating into head coordinates only the landmarks
-    the features read."""
-    table = _WITH_IRIS if pose.points.shape[0] >= fi.NUM_LANDMARKS else _MESH_ONLY
-    return _features(table, pose.local_points(table.landmarks).take(table.landmark_flat))
 
 
 def _features(table: _Table, gathered: np.ndarray) -> np.ndarray:

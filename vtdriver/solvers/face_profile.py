@@ -24,8 +24,8 @@ import numpy as np
 from vtdriver.frame import Landmarks
 from vtdriver.solvers.face_blendshapes import FeatureRanges
 from vtdriver.solvers.face_calibration import feature_vector, features_dict
-from vtdriver.solvers.face_features import FEATURE_INDEX, compute_features
-from vtdriver.solvers.face_geometry import head_pose
+from vtdriver.solvers.face_features import FEATURE_INDEX
+from vtdriver.solvers.face_measure import measure_face
 from vtdriver.errors import UserError
 
 PROFILE_VERSION = 1
@@ -67,8 +67,9 @@ def features_of(lm: Landmarks) -> np.ndarray | None:
     """The feature vector of one frame, or None when no usable face was tracked."""
     if lm.face is None:
         return None
-    pose = head_pose(lm.face, lm.image_size)
-    return None if pose is None else compute_features(pose.local)
+    # The live solver's own measurement, so a profile is made from the very numbers it reads.
+    measured = measure_face(lm.face, lm.image_size)
+    return None if measured is None else np.array(measured[1])
 
 
 class FaceCalibrator:
