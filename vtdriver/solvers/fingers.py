@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import MutableSequence, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from vtdriver import float_rotation as fr
 from vtdriver import humanoid, quat
-from vtdriver.solvers.finger_chain import RestFinger, finger_rotations
+from vtdriver.solvers.finger_chain import RestFinger, hand_rotations
 
 if TYPE_CHECKING:
     from vtdriver.solvers.hand_frame import HandFrame
@@ -79,12 +79,10 @@ def _rest_axes(side: str) -> tuple[np.ndarray, np.ndarray]:
 
 class RestHand(NamedTuple):
     """One side's rest constants: its distinct rest frames (columns in the Hand's frame; the
-    four long fingers share one) and each finger's constants."""
+    four long fingers share one) and each finger's constants, landmark indices first."""
 
     frames: tuple[tuple[fr.Vec, fr.Vec, fr.Vec], ...]
     fingers: tuple[RestFinger, ...]
-    # Per finger: its four landmark indices, then its constants.
-    chains: tuple[tuple[int, int, int, int, RestFinger], ...]
 
 
 def _rest_hand(side: str) -> RestHand:
@@ -96,7 +94,7 @@ def _rest_hand(side: str) -> RestHand:
     half_turns = np.einsum("fji,fj->fi", frames, quat.normalize(quat.cross(directions, helper)))
     distinct: list[tuple[fr.Vec, fr.Vec, fr.Vec]] = []
     fingers = []
-    for direction, hinge, frame, half_turn in zip(directions, hinges, frames, half_turns.tolist()):
+    for chain, direction, hinge, frame, half_turn in zip(FINGER_CHAINS.tolist(), directions, hinges, frames, half_turns):
         columns = tuple(tuple(column) for column in frame.T.tolist())
         if columns not in distinct:
             distinct.append(columns)
@@ -104,19 +102,23 @@ def _rest_hand(side: str) -> RestHand:
         def in_rest(v: np.ndarray, frame: np.ndarray = frame) -> fr.Vec:
             return tuple((frame.T @ v).tolist())
 
+        # In its own rest frame the hinge is y; the solver takes it as exactly (0, 1, 0) and
+        # the half turn's axis as perpendicular to x, the rest direction.
+        assert np.allclose(in_rest(hinge), (0.0, 1.0, 0.0), rtol=0, atol=1e-12)
+        _, half_y, half_z = quat.normalize(half_turn * np.array([0.0, 1.0, 1.0])).tolist()
         fingers.append(
             RestFinger(
-                frame=distinct.index(columns),
-                direction=in_rest(direction),
-                hinge=in_rest(hinge),
-                hinge_prior=in_rest(_HINGE_PRIOR_WEIGHT * hinge),
-                across_fallback=in_rest(np.array([0.0, 1.0, 0.0])),
-                half_turn=tuple(half_turn),
-                columns=columns,
+                *chain,
+                distinct.index(columns),
+                *in_rest(direction),
+                in_rest(_HINGE_PRIOR_WEIGHT * hinge)[1],
+                in_rest(np.array([0.0, 1.0, 0.0])),
+                half_y,
+                half_z,
+                *(entry for column in columns for entry in column),
             )
         )
-    chains = tuple((*chain, finger) for chain, finger in zip(FINGER_CHAINS.tolist(), fingers))
-    return RestHand(tuple(distinct), tuple(fingers), chains)
+    return RestHand(tuple(distinct), tuple(fingers))
 
 
 _REST = {side: _rest_hand(side) for side in ("left", "right")}
@@ -189,13 +191,11 @@ _REST_POSE = (0.0, 0.0, 0.0, 1.0) * 15
 
 
 def _hand_rotations(
-    hand: Sequence[Sequence[float]], rows: tuple[fr.Vec, fr.Vec, fr.Vec], rest: RestHand, out: MutableSequence[float]
+    hand: Sequence[Sequence[float]], rows: tuple[fr.Vec, fr.Vec, fr.Vec], rest: RestHand, out: list[float]
 ) -> None:
     """Appends the 60 quaternion components of one hand's finger bones to ``out``, finger by
     finger, from its points and the rows of the Hand's world rotation matrix."""
-    to_rest = [_world_to_rest(rows, columns) for columns in rest.frames]
-    for i0, i1, i2, i3, finger in rest.chains:
-        out.extend(finger_rotations(hand[i0], hand[i1], hand[i2], hand[i3], to_rest[finger.frame], finger))
+    out += hand_rotations(hand, [_world_to_rest(rows, columns) for columns in rest.frames], rest.fingers)
 
 
 def _world_to_rest(rows: tuple[fr.Vec, fr.Vec, fr.Vec], columns: tuple[fr.Vec, fr.Vec, fr.Vec]) -> tuple[float, ...]:
