@@ -38,6 +38,8 @@ _REST_CHAIN_F: fr.Vec = tuple(quat.normalize(_REST_CHAIN).tolist())  # type: ign
 _SEGMENTS_F = tuple(tuple(segment) for segment in _CHAIN_SEGMENTS.tolist())
 _SEGMENT_SUM_F = tuple(_SEGMENT_SUM.tolist())
 _FRACTIONS_F = tuple(_FRACTIONS.tolist())
+_F1, _F2, _F3 = _FRACTIONS_F[1:]
+_AXIS_MIN = 1e-9  # fr.unit's shortest direction
 # For small tilts the chain turns by this fraction of the UpperChest's turn (each segment's
 # share of the turn, weighted by its length): with the first segment rigid on the resting hips,
 # the chest has to lean further than the torso line does.
@@ -71,33 +73,42 @@ def spine_fractions(relative: fr.Quat) -> list[fr.Quat]:
 def _chain_vector(relative: fr.Quat) -> fr.Vec | None:
     """The hip centre -> shoulder centre vector in the Hips frame for a Hips -> UpperChest
     rotation; segment j turns by j/3 of it about its axis (Rodrigues' formula:
-    R(n, phi) v = v cos phi + n x v sin phi + n (n . v)(1 - cos phi), summed over segments)."""
+    R(n, phi) v = v cos phi + n x v sin phi + n (n . v)(1 - cos phi), summed over segments).
+    Written out (the fit evaluates it a dozen times a frame): the sums run in segment order."""
     q = fr.normalized(relative)
     if q is None:
         return None
-    if q[3] < 0:
-        q = (-q[0], -q[1], -q[2], -q[3])
-    xyz = (q[0], q[1], q[2])
-    angle = 2.0 * math.atan2(fr.length(xyz), q[3])
+    x, y, z, w = q
+    if w < 0:
+        x, y, z, w = -x, -y, -z, -w
+    size = math.sqrt(x * x + y * y + z * z)
+    angle = 2.0 * math.atan2(size, w)
     # A zero rotation has no axis; any unit axis then gives the same (unrotated) chain.
-    axis = fr.unit(xyz) or (1.0, 0.0, 0.0)
+    ax, ay, az = (x / size, y / size, z / size) if _AXIS_MIN <= size < math.inf else (1.0, 0.0, 0.0)
     # The first segment takes no turn (cos 0 = 1, sin 0 = 0 exactly), so it starts the sums.
-    cx, cy, cz = _SEGMENTS_F[0]
-    sx = sy = sz = 0.0
-    for fraction, (vx, vy, vz) in zip(_FRACTIONS_F[1:], _SEGMENTS_F[1:]):
-        c, s = math.cos(angle * fraction), math.sin(angle * fraction)
-        cx, cy, cz = cx + c * vx, cy + c * vy, cz + c * vz
-        sx, sy, sz = sx + s * vx, sy + s * vy, sz + s * vz
+    (v0x, v0y, v0z), (v1x, v1y, v1z), (v2x, v2y, v2z), (v3x, v3y, v3z) = _SEGMENTS_F
+    c1, s1 = math.cos(angle * _F1), math.sin(angle * _F1)
+    c2, s2 = math.cos(angle * _F2), math.sin(angle * _F2)
+    c3, s3 = math.cos(angle * _F3), math.sin(angle * _F3)
+    cx, cy, cz = v0x + c1 * v1x + c2 * v2x + c3 * v3x, v0y + c1 * v1y + c2 * v2y + c3 * v3y, v0z + c1 * v1z + c2 * v2z + c3 * v3z
+    sx = 0.0 + s1 * v1x + s2 * v2x + s3 * v3x
+    sy = 0.0 + s1 * v1y + s2 * v2y + s3 * v3y
+    sz = 0.0 + s1 * v1z + s2 * v2z + s3 * v3z
     tx, ty, tz = _SEGMENT_SUM_F
-    along = fr.dot(axis, (tx - cx, ty - cy, tz - cz))
-    nx, ny, nz = fr.cross(axis, (sx, sy, sz))
-    return (cx + nx + along * axis[0], cy + ny + along * axis[1], cz + nz + along * axis[2])
+    along = ax * (tx - cx) + ay * (ty - cy) + az * (tz - cz)
+    return (cx + (ay * sz - az * sy) + along * ax, cy + (az * sx - ax * sz) + along * ay, cz + (ax * sy - ay * sx) + along * az)
 
 
 def _least_squares_step(columns: list[list[float]], r: list[float]) -> list[float] | None:
     """The step minimising |J step + r| for J given by its 2 or 3 columns: the normal equations
     by Cramer's rule when they are well conditioned, else numpy's minimum-norm least squares."""
-    gram = [[sum(map(operator.mul, a, b)) for b in columns] for a in columns]
+    # Each product of the symmetric Gram matrix once (a . b is b . a to the bit).
+    if len(columns) == 3:
+        a, b, c = columns
+        ab, ac, bc = sum(map(operator.mul, a, b)), sum(map(operator.mul, a, c)), sum(map(operator.mul, b, c))
+        gram = [[sum(map(operator.mul, a, a)), ab, ac], [ab, sum(map(operator.mul, b, b)), bc], [ac, bc, sum(map(operator.mul, c, c))]]
+    else:
+        gram = [[sum(map(operator.mul, a, b)) for b in columns] for a in columns]
     rhs = [-sum(map(operator.mul, column, r)) for column in columns]
     solved = _cramer(gram, rhs)
     if solved is not None:
@@ -110,16 +121,15 @@ def _cramer(a: list[list[float]], b: list[float]) -> list[float] | None:
     """Solve the 2x2 or 3x3 system a x = b; None when a is near singular: its determinant is
     below 1e-12 of the product of its diagonal (singular values ~1e-6 apart, where the
     normal equations lose the precision least squares keeps)."""
-    scale = math.prod(a[i][i] for i in range(len(b)))
     if len(b) == 2:
         det = a[0][0] * a[1][1] - a[0][1] * a[1][0]
-        if not (math.isfinite(det) and abs(det) > 1e-12 * scale):
+        if not (math.isfinite(det) and abs(det) > 1e-12 * (a[0][0] * a[1][1])):
             return None
         return [(b[0] * a[1][1] - a[0][1] * b[1]) / det, (a[0][0] * b[1] - b[0] * a[1][0]) / det]
     (a00, a01, a02), (a10, a11, a12), (a20, a21, a22) = a
     c0, c1, c2 = a11 * a22 - a12 * a21, a12 * a20 - a10 * a22, a10 * a21 - a11 * a20
     det = a00 * c0 + a01 * c1 + a02 * c2
-    if not (math.isfinite(det) and abs(det) > 1e-12 * scale):
+    if not (math.isfinite(det) and abs(det) > 1e-12 * (a00 * a11 * a22)):
         return None
     b0, b1, b2 = b
     return [
@@ -136,7 +146,7 @@ def gauss_newton(residuals: Callable[[list[float]], list[float] | None], start: 
     best, best_norm = params, math.inf
     for _ in range(_MAX_ITERATIONS):
         r = residuals(params)
-        norm = math.sqrt(sum(x * x for x in r)) if r is not None else math.nan
+        norm = math.sqrt(sum(map(operator.mul, r, r))) if r is not None else math.nan
         if not math.isfinite(norm):
             break
         if norm < best_norm:
@@ -154,7 +164,7 @@ def gauss_newton(residuals: Callable[[list[float]], list[float] | None], start: 
         step = _least_squares_step(columns, r)
         if step is None:
             break
-        if max(abs(x) for x in step) < _CONVERGED_STEP:
+        if max(map(abs, step)) < _CONVERGED_STEP:
             return [p + x for p, x in zip(params, step)]
         params = [p + min(max(x, -_MAX_STEP), _MAX_STEP) for p, x in zip(params, step)]
     return best
@@ -171,12 +181,6 @@ def _rotation_vector_to_quat(p: list[float]) -> fr.Quat:
 def _about_axis(axis: fr.Vec, angle: float) -> fr.Quat:
     s = math.sin(0.5 * angle)
     return (axis[0] * s, axis[1] * s, axis[2] * s, math.cos(0.5 * angle))
-
-
-def _x_axis_of(q: fr.Quat) -> fr.Vec:
-    """Where the rotation q takes the x axis (its matrix's first column)."""
-    x, y, z, w = q
-    return (1.0 - 2.0 * (y * y + z * z), 2.0 * (x * y + z * w), 2.0 * (x * z - y * w))
 
 
 def _tilt_start(up: fr.Vec) -> list[float]:
@@ -202,13 +206,24 @@ def fit_upper_body(chest0: fr.Quat, shoulder_line: fr.Vec, up: fr.Vec) -> fr.Qua
     def chest(p: list[float]) -> fr.Quat:
         return fr.multiply(_rotation_vector_to_quat(p), chest0_q)
 
+    ux, uy, uz = up
+    sx, sy, sz = shoulder_dir
+
     def residuals(p: list[float]) -> list[float] | None:
+        # cross(unit(chain), up) and cross(x axis of the chest, shoulder_dir), written out:
+        # the fit evaluates this four times per iteration.
         c = chest(p)
         chain = _chain_vector(c)
-        direction = None if chain is None else fr.unit(chain)
-        if direction is None:
+        if chain is None:
             return None
-        return [*fr.cross(direction, up), *fr.cross(_x_axis_of(c), shoulder_dir)]
+        cx, cy, cz = chain
+        size = math.sqrt(cx * cx + cy * cy + cz * cz)
+        if not _AXIS_MIN <= size < math.inf:
+            return None
+        dx, dy, dz = cx / size, cy / size, cz / size
+        x, y, z, w = c
+        ax, ay, az = 1.0 - 2.0 * (y * y + z * z), 2.0 * (x * y + z * w), 2.0 * (x * z - y * w)
+        return [dy * uz - dz * uy, dz * ux - dx * uz, dx * uy - dy * ux, ay * sz - az * sy, az * sx - ax * sz, ax * sy - ay * sx]
 
     return fr.unit_or_identity(chest(gauss_newton(residuals, _tilt_start(up))))
 
