@@ -7,6 +7,7 @@ that reappears must not snap back: smoothstep easing starts and ends with zero s
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -43,7 +44,10 @@ class HoldThenEase:
     - tracked again (or tracked for the first time): blend from whatever was shown to the
       tracked values over ``blend_in_seconds`` (default ``ease_seconds``).
     Keys missing from ``rest`` rest at ``default_rest`` (identity quaternion). ``mix`` is
-    ``quat.slerp`` for rotations, ``lerp`` for positions and weights."""
+    ``quat.slerp`` for rotations, ``lerp`` for positions and weights. ``finish`` turns each
+    value this object mixes itself (held, eased, blended) into the form the caller keeps its
+    tracked values in (the body solver's float tuples): a steady loss then returns finished
+    values from its cache instead of converting them again every frame."""
 
     def __init__(
         self,
@@ -54,6 +58,7 @@ class HoldThenEase:
         rest: Mapping[str, np.ndarray] | None = None,
         default_rest: np.ndarray | float = quat.IDENTITY,
         mix: Mix = quat.slerp,
+        finish: Callable[[np.ndarray], Any] | None = None,
     ):
         if hold_seconds < 0 or ease_seconds < 0 or (blend_in_seconds is not None and blend_in_seconds < 0):
             raise ValueError("hold_seconds, ease_seconds and blend_in_seconds must be >= 0")
@@ -63,6 +68,7 @@ class HoldThenEase:
         self._rest = {k: np.array(v, dtype=float) for k, v in (rest or {}).items()}
         self._default_rest = np.array(default_rest, dtype=float)
         self._mix = mix
+        self._finish = finish
         self._last: dict[str, np.ndarray] = {}
         self._lost_since: float | None = None
         self._held: dict[str, np.ndarray] = {}
@@ -137,8 +143,11 @@ class HoldThenEase:
         # A part of a few bones mixes faster one by one (quat.slerp's float path for single
         # quaternions, bit-identical to its array code) than through ~25 stacked numpy calls.
         if len(keys) > _STACK_FROM_KEYS and all(v.shape == shape for v in starts) and all(v.shape == shape for v in ends):
-            return dict(zip(keys, self._mix(np.stack(starts), np.stack(ends), w)))
-        return {k: np.asarray(self._mix(a, b, w), dtype=float) for k, a, b in zip(keys, starts, ends)}
+            mixed = list(self._mix(np.stack(starts), np.stack(ends), w))
+        else:
+            mixed = [np.asarray(self._mix(a, b, w), dtype=float) for a, b in zip(starts, ends)]
+        finish = self._finish
+        return dict(zip(keys, mixed if finish is None else map(finish, mixed)))
 
     @staticmethod
     def _progress(elapsed: float, duration: float) -> float:

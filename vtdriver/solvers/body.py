@@ -37,6 +37,7 @@ BODY_BONES: tuple[str, ...] = tuple(
     if not any(finger in name for finger in humanoid.FINGERS) and not name.endswith(("Eye", "Jaw", "Toes"))
 )
 _TWIST = "twist"  # key of a limb's lower-bone twist inside a hand / foot part
+_LOWER = {f"{s}{end}": f"{s}{lower}" for s in ("Left", "Right") for end, lower in (("Hand", "LowerArm"), ("Foot", "LowerLeg"))}
 
 
 @dataclass(frozen=True)
@@ -119,9 +120,12 @@ class BodySolver:
                 s.ease_seconds,
                 blend_in_seconds=s.blend_in_seconds,
                 rest={name: quat.IDENTITY for name in names},
+                finish=_as_floats,
             )
             for part, names in self._parts.items()
         }
+        # A hand (foot) part's twist turns the forearm (shank) its arm (leg) part set before it.
+        self._twisted = {part: (names[1], _LOWER[names[1]]) for part, names in self._parts.items() if names[0] == _TWIST}
         self._root_loss = HoldThenEase(
             s.hold_seconds,
             s.ease_seconds,
@@ -134,17 +138,18 @@ class BodySolver:
         """``hands``: ``hand_frame.hand_frames(lm)`` when the caller already has it (the
         pipeline shares it with the hands stage), else computed here."""
         solved = self.solve_parts(lm, hands)
-        shown = {part: self._loss[part].update(solved.get(part), lm.t) for part in self._parts}
+        t = lm.t
+        # Every value is a float tuple: solved ones are, and the losses finish theirs so.
         rotations: dict[str, fr.Quat] = {}
-        for part in ("torso", "head", "left_arm", "right_arm", "left_leg", "right_leg"):
-            for name, value in shown[part].items():
-                rotations[name] = value if type(value) is tuple else tuple(value.tolist())
-        for side, s in (("left", "Left"), ("right", "Right")):
-            for part, lower, end in ((f"{side}_hand", f"{s}LowerArm", f"{s}Hand"), (f"{side}_foot", f"{s}LowerLeg", f"{s}Foot")):
-                twist, end_value = shown[part][_TWIST], shown[part][end]
-                twisted = fr.multiply(rotations[lower], twist if type(twist) is tuple else tuple(twist.tolist()))
-                rotations[lower] = fr.unit_or_identity(twisted)
-                rotations[end] = end_value if type(end_value) is tuple else tuple(end_value.tolist())
+        twisted = self._twisted
+        for part, loss in self._loss.items():
+            shown = loss.update(solved.get(part), t)
+            if part in twisted:  # after its arm (leg): the parts are in that order
+                end, lower = twisted[part]
+                rotations[lower] = fr.unit_or_identity(fr.multiply(rotations[lower], shown[_TWIST]))
+                rotations[end] = shown[end]
+            else:
+                rotations.update(shown)
         bones = _unit_arrays(rotations)
         root = None
         if self.settings.root_motion:
@@ -259,15 +264,23 @@ def _add_limb(parts, limb, parent, limb_part, end_part, upper, lower, end) -> No
         parts[end_part] = {_TWIST: limb.twist, end: limb.end_local}
 
 
+def _as_floats(value: np.ndarray) -> fr.Quat:
+    return tuple(value.tolist())  # type: ignore[return-value]
+
+
 def _unit_arrays(rotations: dict[str, fr.Quat]) -> dict[str, np.ndarray]:
     """The body bones as one array of unit quaternions. Every value is unit already (each
     product, slerp and frame ends in a normalisation); this is the last guard, so that nothing
-    zero or non-finite leaves the solver: such a bone becomes the identity."""
+    zero or non-finite leaves the solver: such a bone becomes the identity. The check runs on
+    the floats: a NaN or infinite part makes the squared length NaN or infinite, which fails
+    the comparison like a length off 1."""
     names = [name for name in BODY_BONES if name in rotations]
-    stacked = np.array([rotations[name] for name in names], dtype=float).reshape(-1, 4)
-    if not np.isfinite(stacked).all() or not (np.abs(np.einsum("ij,ij->i", stacked, stacked) - 1.0) < 1e-6).all():
-        stacked = np.array([fr.unit_or_identity(rotations[name]) for name in names], dtype=float).reshape(-1, 4)
-    return dict(zip(names, stacked))
+    values = [rotations[name] for name in names]
+    for x, y, z, w in values:
+        if not abs(x * x + y * y + z * z + w * w - 1.0) < 1e-6:
+            values = [fr.unit_or_identity(q) for q in values]
+            break
+    return dict(zip(names, np.array(values, dtype=float).reshape(-1, 4)))
 
 
 def _depth_levels() -> tuple[tuple[np.ndarray, np.ndarray], ...]:
