@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import errno
 import socket
+import time
 
 import pytest
 
@@ -155,3 +156,15 @@ def test_ipv6_loopback_target():
         assert sender.send(b"v6")
         assert receiver.recv(8) == b"v6"
         sender.close()
+
+
+def test_send_many_takes_views_and_an_error_midway_does_not_stop_the_rest():
+    with bind_receiver() as receiver, UdpSender("127.0.0.1", receiver.getsockname()[1]) as sender:
+        buffer = memoryview(b"abcdef")
+        before = time.perf_counter_ns()
+        assert sender.send_many([buffer[:2], b"x" * 70_000, buffer[2:]]) == 2
+        assert {receiver.recv(8), receiver.recv(8)} == {b"ab", b"cdef"}
+        stats = sender.stats()
+        assert (stats.datagrams_sent, stats.bytes_sent, stats.send_errors) == (2, 6, 1)
+        assert before <= sender.last_sent_ns <= time.perf_counter_ns()
+        assert sender.busy_ns > 0

@@ -236,3 +236,31 @@ def test_generic_bad_input_raises_clearly(address, args, error):
         encode_message(address, args)
     with pytest.raises(error):
         CachedMessageEncoder().encode(address, args)
+
+
+def test_vmc_positions_and_shape_reused_only_when_they_cannot_have_changed():
+    """The encoder skips storing a read-only positions array it stored last time, and knows a
+    frame's shape by the identity of its name tuples: a writeable array, or a read-only view
+    of one, changed between frames must still be sent as it is now."""
+    names = ("Hips", "Spine")
+    rotations = np.array([[0.0, 0.0, 0.0, 1.0], [0.1, 0.2, 0.3, 0.9]])
+    blend_names, blend_values = ("A",), np.array([0.5])
+    ok_args = (1, 3, 0, 1)
+
+    def reference(positions):
+        bones = [(n, p, r) for n, p, r in zip(names, positions.tolist(), rotations.tolist())]
+        return VmcFrameEncoder().encode(bones, list(zip(blend_names, blend_values.tolist())), ok_args, 0.5)
+
+    encoder = VmcFrameEncoder()
+    writeable = np.array([[0.0, 1.0, 0.0], [0.0, 0.1, 0.0]])
+    base = writeable.copy()
+    view = base[:]
+    view.flags.writeable = False
+    owner = writeable.copy()
+    owner.flags.writeable = False
+    for positions, change in ((writeable, writeable), (view, base), (owner, None)):
+        for _ in range(2):
+            got = encoder.encode_arrays(names, positions, rotations, blend_names, blend_values, ok_args, 0.5)
+            assert got == reference(positions)
+            if change is not None:
+                change[1, 1] += 0.25

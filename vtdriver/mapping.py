@@ -29,6 +29,7 @@ from vtdriver.solvers.face_vrm import VRM_NAMES
 
 INTERNAL_NAMES: frozenset[str] = frozenset(ARKIT_NAMES) | frozenset(VRM_NAMES)
 MAX_SCALE = 10.0  # anything larger is a typo, not a tuning choice
+_CLIP = np.core.umath.clip  # what ndarray.clip(min, max) calls (numpy < 2, as pyproject pins)
 
 
 class MappingError(ConfigError):
@@ -66,6 +67,8 @@ class BlendshapeMapping:
         # One C-level lookup of every source; a missing one falls back to .get(name, 0.0).
         self._lookup = operator.itemgetter(*self._sources) if len(self._sources) > 1 else None
         self._scales = np.array([s.scale for s in self.shapes], dtype=float)
+        # x * 1.0 is x to the bit (NaN and -0.0 included): a mapping without scales skips it.
+        self._scaled = bool((self._scales != 1.0).any())
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -109,13 +112,16 @@ class BlendshapeMapping:
             values = None
         if values is None or values.shape != self._scales.shape:
             return self._values_one_by_one(raw)
-        values *= self._scales
+        if self._scaled:
+            values *= self._scales
         # An all-finite vector (the usual case) needs no zeroing pass. all_finite's dot product
         # overflows silently on huge values, where a sum would print a RuntimeWarning mid-stream.
         if not all_finite(values):
             values = np.where(np.isfinite(values), values, 0.0)
         # clip gives min(max(0.0, value), 1.0) exactly, signed zeros included (-0.0 -> 0.0).
-        return values.clip(0.0, 1.0)
+        # The ufunc itself, in place on this new array: ndarray.clip reaches it through a
+        # Python wrapper that costs more than the clipping of ~50 values.
+        return _CLIP(values, 0.0, 1.0, out=values)
 
     def _values_one_by_one(self, raw: list) -> np.ndarray:
         out = []

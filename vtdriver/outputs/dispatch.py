@@ -6,6 +6,7 @@ rate limit. Gesture-action messages are routed to the output they name.
 from __future__ import annotations
 
 import dataclasses
+import operator
 import sys
 import time
 from dataclasses import dataclass
@@ -35,6 +36,10 @@ class SendTiming:
     encode_ns: int
     send_ns: int
     last_datagram_ns: int
+
+
+_BUSY_NS = operator.attrgetter("busy_ns")
+_LAST_SENT_NS = operator.attrgetter("last_sent_ns")
 
 
 def _mask(names: list[str]) -> frozenset[str] | None:
@@ -88,6 +93,7 @@ class OutputSet:
     def __init__(self, outputs: list, log: Callable[[str], None] | None = None):
         self._outputs = outputs
         self._by_name = {o.settings.label: o for o in outputs}
+        self._senders = [o.output.sender for o in outputs]
         self._log = log or (lambda line: print(line, file=sys.stderr))
 
     @classmethod
@@ -118,8 +124,8 @@ class OutputSet:
         """Hot reload: send through ``other``'s outputs from now on and close the old ones.
         Anyone holding this OutputSet keeps a valid reference."""
         old = self._outputs
-        self._outputs, self._by_name = other._outputs, other._by_name
-        other._outputs, other._by_name = [], {}
+        self._outputs, self._by_name, self._senders = other._outputs, other._by_name, other._senders
+        other._outputs, other._by_name, other._senders = [], {}, []
         for output in old:
             output.output.close()
 
@@ -129,7 +135,8 @@ class OutputSet:
 
     def send(self, result) -> SendTiming:
         start = time.perf_counter_ns()
-        busy_before = sum(output.output.sender.busy_ns for output in self._outputs)
+        senders = self._senders
+        busy_before = sum(map(_BUSY_NS, senders))
         frame = result.frame
         stacked = getattr(result, "stacked_bones", None)
         for output in self._outputs:
@@ -139,8 +146,8 @@ class OutputSet:
             if target is not None and target.settings.gestures:
                 target.send_messages([(address, args)])
         end = time.perf_counter_ns()
-        send_ns = sum(output.output.sender.busy_ns for output in self._outputs) - busy_before
-        last = max((output.output.sender.last_sent_ns for output in self._outputs), default=0)
+        send_ns = sum(map(_BUSY_NS, senders)) - busy_before
+        last = max(map(_LAST_SENT_NS, senders), default=0)
         return SendTiming(end - start - send_ns, send_ns, last if last >= start else end)
 
     def totals(self) -> tuple[int, int]:

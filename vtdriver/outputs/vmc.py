@@ -38,6 +38,9 @@ _DEGENERATE_QUATERNION = 1e-6
 _LOADED = 1
 _CALIBRATED = 3
 _NORMAL_MODE = 0
+# The two OK argument tuples, by tracking status; always these objects, so the encoder knows
+# them again without checking their values.
+_OK_ARGS = ((_LOADED, _CALIBRATED, _NORMAL_MODE, 0), (_LOADED, _CALIBRATED, _NORMAL_MODE, 1))
 
 
 # A row whose squared length reaches this has a component of at least _DEGENERATE_QUATERNION
@@ -79,16 +82,20 @@ class VmcOutput(RateLimitedOutput):
         self._encoder = VmcFrameEncoder(max_datagram_bytes)
         self._message_encoder = CachedMessageEncoder()
         self._first_t: float | None = None
-        self._positions_for: tuple[str, ...] | None = None
+        self._names: tuple[str, ...] = ()
         self._positions = np.zeros((0, 3))
 
-    def _rest_positions(self, names: tuple[str, ...]) -> np.ndarray:
-        if names != self._positions_for:
-            self._positions = np.array(
+    def _names_and_positions(self, names: tuple[str, ...]) -> tuple[tuple[str, ...], np.ndarray]:
+        """The bone names as the same tuple object while they stay the same, and their rest
+        positions (read-only, rebuilt only when the names change): the encoder then knows the
+        frame's shape and positions by identity."""
+        if names != self._names:
+            positions = np.array(
                 [humanoid.REST_OFFSET.get(name, _ZERO_POSITION) for name in names], dtype=np.float64
             ).reshape(len(names), 3)
-            self._positions_for = names
-        return self._positions
+            positions.flags.writeable = False
+            self._names, self._positions = names, positions
+        return self._names, self._positions
 
     def encode(self, frame: AvatarFrame, blendshapes: Sequence[tuple[str, float]]) -> list[bytes]:
         """The datagrams for one frame (no rate limit, nothing sent). Fixes the time origin at
@@ -105,6 +112,16 @@ class VmcOutput(RateLimitedOutput):
         """``encode`` with the blendshapes as names and a float array of their values (what
         ``BlendshapeMapping.values`` gives), so nothing is zipped and unzipped per frame.
         ``stacked``: the pipeline's array of ``frame.bones``, used when it still holds them."""
+        return [view.tobytes() for view in self._fill(frame, blend_names, blend_values, stacked)]
+
+    def _fill(
+        self,
+        frame: AvatarFrame,
+        blend_names: tuple[str, ...],
+        blend_values: np.ndarray,
+        stacked: StackedBones | None,
+    ) -> tuple[memoryview, ...]:
+        """``encode_values`` as views of the encoder's buffer, valid until the next frame."""
         if self._first_t is None:
             self._first_t = frame.t
         bones = frame.bones
@@ -121,15 +138,15 @@ class VmcOutput(RateLimitedOutput):
             rotations = _safe_rotations(stack_rows(rows, 4))
         if not self._send_blendshapes:
             blend_names, blend_values = (), _NO_VALUES
-        tracking_status = 1 if frame.any_tracked else 0
+        names, positions = self._names_and_positions(names)
         root_position = _ZERO_POSITION if frame.root_position is None else frame.root_position
-        return self._encoder.encode_arrays(
+        return self._encoder.fill_arrays(
             names,
-            self._rest_positions(names),
+            positions,
             rotations,
             blend_names,
             blend_values,
-            (_LOADED, _CALIBRATED, _NORMAL_MODE, tracking_status),
+            _OK_ARGS[1 if frame.any_tracked else 0],
             frame.t - self._first_t,
             root_position,
             _IDENTITY,
@@ -149,7 +166,8 @@ class VmcOutput(RateLimitedOutput):
         """``send`` with the arguments of ``encode_values``."""
         if not self._admit(frame.t):
             return False
-        self._sender.send_many(self.encode_values(frame, blend_names, blend_values, stacked))
+        # The views go to the kernel before anything encodes again.
+        self._sender.send_many(self._fill(frame, blend_names, blend_values, stacked))
         return True
 
     def send_messages(self, messages: Iterable[tuple[str, Sequence[Any]]]) -> None:

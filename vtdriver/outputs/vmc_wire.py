@@ -50,6 +50,7 @@ _TRANSFORM_FLOATS = 7  # px, py, pz, qx, qy, qz, qw
 _INT32 = struct.Struct(">i")
 _INT31_MAX = 2**31 - 1  # python-osc sends ints with bit_length() > 31 as int64
 _MAX_CACHED_LAYOUTS = 8
+_IDENTITY = (0.0, 0.0, 0.0, 1.0)
 
 
 def _message_prefix(address: str, tags: str, strings: Sequence[str] = ()) -> bytes:
@@ -73,8 +74,7 @@ class _FrameLayout:
         ok_args: tuple[int, ...],
         max_datagram_bytes: int,
     ) -> None:
-        # (message prefix, number of float32 slots after it); float slots, in message order,
-        # are exactly the order of the frame's value vector.
+        # (message prefix, number of float32 slots after it), in message order.
         body: list[tuple[bytes, int]] = []
         if has_root:
             body.append((_message_prefix(ROOT_ADDRESS, ",sfffffff", (ROOT_NAME,)), _TRANSFORM_FLOATS))
@@ -107,27 +107,49 @@ class _FrameLayout:
         # big-endian float32 word of the buffer: a frame's values go in with one indexed
         # store, which also does the float64 -> float32 conversion.
         self.words = self.buffer.view(">f4")
-        self.float_slots = np.asarray(float_offsets[::4], dtype=np.intp) // 4
-        n_values = len(float_offsets) // 4
-        self.values = np.zeros(n_values, dtype=np.float64)
-        self.root_values = self.values[: _TRANSFORM_FLOATS if has_root else 0]
-        bones_start = self.root_values.size
-        bones_end = bones_start + _TRANSFORM_FLOATS * len(bone_names)
-        self.bone_values = self.values[bones_start:bones_end].reshape(len(bone_names), _TRANSFORM_FLOATS)
-        self.blend_values = self.values[bones_end : bones_end + len(blend_names)]
+        slots = np.asarray(float_offsets[::4], dtype=np.intp) // 4
+        n_root = _TRANSFORM_FLOATS if has_root else 0
+        n_bones = len(bone_names)
+        # The bone positions are the rest offsets, the same every frame: they are stored once
+        # (set_positions) and the per-frame store covers only the values that move.
+        bone_slots = slots[n_root : n_root + _TRANSFORM_FLOATS * n_bones].reshape(n_bones, _TRANSFORM_FLOATS)
+        self.position_slots = bone_slots[:, :3].ravel()
+        self.float_slots = np.concatenate((slots[:n_root], bone_slots[:, 3:].ravel(), slots[n_root + bone_slots.size :]))
+        self.values = np.zeros(self.float_slots.size, dtype=np.float64)
+        self.root_values = self.values[:n_root]
+        self.rotation_values = self.values[n_root : n_root + 4 * n_bones].reshape(n_bones, 4)
+        self.blend_values = self.values[n_root + 4 * n_bones : n_root + 4 * n_bones + len(blend_names)]
+        self._positions_from: np.ndarray | None = None
         whole = memoryview(self.buffer)
-        self.datagram_views = [whole[start:end] for start, end in self.bounds]
+        self.datagram_views = tuple(whole[start:end] for start, end in self.bounds)
 
-    def render(self) -> list[bytes]:
-        values = self.values
-        # Anything that would not be a finite float32 is sent as 0.0; zeroed before the
-        # conversion, so it never overflows. The usual frame is cleared by one sum of squares:
-        # below FLOAT32_OVERFLOW**2 (a double) every value is below FLOAT32_OVERFLOW, and a
-        # NaN, an infinity or a double overflow all fail the comparison.
-        if not values.dot(values) < _FLOAT32_OVERFLOW_SQUARED:
-            np.copyto(values, 0.0, where=~(np.abs(values) < FLOAT32_OVERFLOW))
-        self.words[self.float_slots] = values
-        return [view.tobytes() for view in self.datagram_views]
+    def set_positions(self, positions: np.ndarray) -> None:
+        """Stores the bone positions (N, 3). The read-only array that owns its data stored
+        last time is skipped: it cannot have changed (a read-only view could: its base may
+        be writeable)."""
+        if positions is self._positions_from and not positions.flags.writeable:
+            return
+        values = np.empty((self.position_slots.size // 3, 3))
+        values[...] = positions
+        values = values.ravel()
+        _zero_unsendable(values)
+        self.words[self.position_slots] = values
+        fixed = isinstance(positions, np.ndarray) and not positions.flags.writeable and positions.flags.owndata
+        self._positions_from = positions if fixed else None
+
+    def fill(self) -> None:
+        """Stores ``values`` into the datagrams."""
+        _zero_unsendable(self.values)
+        self.words[self.float_slots] = self.values
+
+
+def _zero_unsendable(values: np.ndarray) -> None:
+    """Anything that would not be a finite float32 is sent as 0.0; zeroed before the
+    conversion, so it never overflows. The usual frame is cleared by one sum of squares:
+    below FLOAT32_OVERFLOW**2 (a double) every value is below FLOAT32_OVERFLOW, and a NaN, an
+    infinity or a double overflow all fail the comparison."""
+    if not values.dot(values) < _FLOAT32_OVERFLOW_SQUARED:
+        np.copyto(values, 0.0, where=~(np.abs(values) < FLOAT32_OVERFLOW))
 
 
 def _unit_bytes(unit: list[tuple[bytes, int]]) -> int:
@@ -183,24 +205,43 @@ class VmcFrameEncoder:
             )
         self._max_datagram_bytes = max_datagram_bytes
         self._layouts: OrderedDict[tuple, _FrameLayout] = OrderedDict()
+        # (has_root, bone names, blend names, OK arguments, layout) of the last frame.
+        self._last: tuple | None = None
 
     @property
     def max_datagram_bytes(self) -> int:
         return self._max_datagram_bytes
 
-    def _layout(self, key: tuple) -> _FrameLayout:
+    def _layout(self, has_root: bool, bone_names: tuple, blend_names: tuple, ok_args: tuple) -> _FrameLayout:
+        last = self._last
+        # The same name tuples and OK arguments as the last frame (the usual case: VmcOutput
+        # passes the same objects while the shape stays) need no key hash and no checks:
+        # tuples cannot have changed, and these OK arguments were checked when first seen.
+        if (
+            last is not None
+            and has_root is last[0]
+            and bone_names is last[1]
+            and blend_names is last[2]
+            and ok_args is last[3]
+        ):
+            return last[4]
+        key = (has_root, tuple(bone_names), tuple(blend_names), _check_ok_args(ok_args))
         layout = self._layouts.get(key)
         if layout is None:
-            has_root, bone_names, blend_names, ok_args = key
-            layout = _FrameLayout(has_root, bone_names, blend_names, ok_args, self._max_datagram_bytes)
+            layout = _FrameLayout(*key, self._max_datagram_bytes)
             self._layouts[key] = layout
             if len(self._layouts) > _MAX_CACHED_LAYOUTS:
                 self._layouts.popitem(last=False)
         else:
             self._layouts.move_to_end(key)
+        self._last = (has_root, *key[1:], layout)
         return layout
 
-    def encode_arrays(
+    def encode_arrays(self, *args: Any, **kwargs: Any) -> list[bytes]:
+        """The datagrams of ``fill_arrays`` (same arguments), as bytes of their own."""
+        return [view.tobytes() for view in self.fill_arrays(*args, **kwargs)]
+
+    def fill_arrays(
         self,
         bone_names: tuple[str, ...],
         bone_positions: np.ndarray,
@@ -211,22 +252,25 @@ class VmcFrameEncoder:
         t: float,
         root_position: np.ndarray | None = None,
         root_rotation: np.ndarray | None = None,
-    ) -> list[bytes]:
+    ) -> tuple[memoryview, ...]:
         """The array form: positions (N, 3), rotations (N, 4) as x, y, z, w, blend values (M,).
         Root/Pos is sent only when ``root_position`` is given (rotation defaults to identity).
-        The caller's arrays are only read."""
+        The caller's arrays are only read. Returns the datagrams as views of this encoder's
+        own buffer, valid until its next encode (for a sender that hands them to the kernel
+        at once; ``encode_arrays`` copies them out)."""
         has_root = root_position is not None
-        layout = self._layout((has_root, tuple(bone_names), tuple(blend_names), _check_ok_args(ok_args)))
+        layout = self._layout(has_root, bone_names, blend_names, ok_args)
         if has_root:
             layout.root_values[:3] = root_position
-            layout.root_values[3:] = (0.0, 0.0, 0.0, 1.0) if root_rotation is None else root_rotation
+            layout.root_values[3:] = _IDENTITY if root_rotation is None else root_rotation
         if len(bone_names):
-            layout.bone_values[:, :3] = bone_positions
-            layout.bone_values[:, 3:] = bone_rotations
+            layout.set_positions(bone_positions)
+            layout.rotation_values[...] = bone_rotations
         if len(blend_names):
             layout.blend_values[:] = blend_values
         layout.values[-1] = t
-        return layout.render()
+        layout.fill()
+        return layout.datagram_views
 
     def encode(
         self,
