@@ -32,7 +32,7 @@ POSE_HAND_POINTS = {
 }
 # Below this sine between the finger and thumb-side directions the palm is edge-on to itself
 # (collinear knuckles): the roll is undefined. sin(2 deg) ~ 0.035.
-_MIN_SINE = np.sin(np.radians(2.0))
+_MIN_SINE = float(np.sin(np.radians(2.0)))
 
 
 def _rest_knuckles(side: str) -> dict[str, np.ndarray]:
@@ -112,26 +112,36 @@ def _world_rotation(wrist: fr.Vec, index: fr.Vec, middle: fr.Vec, pinky: fr.Vec,
 def _world_rows(
     wrist: fr.Vec, index: fr.Vec, middle: fr.Vec, pinky: fr.Vec, side: str
 ) -> tuple[fr.Vec, fr.Vec, fr.Vec] | None:
-    """The rows of the Hand's world rotation matrix, or None (``_world_rotation``)."""
+    """The rows of the Hand's world rotation matrix, or None (``_world_rotation``). Written out
+    on the coordinates (it runs for both hands of every frame): the float_rotation helpers'
+    operations in their order."""
     # A non-finite point makes its difference (and so its length) non-finite: no frame.
-    fingers, across = fr.sub(middle, wrist), fr.sub(index, pinky)
-    fingers_length, across_length = fr.length(fingers), fr.length(across)
+    wx, wy, wz = wrist
+    fx, fy, fz = middle[0] - wx, middle[1] - wy, middle[2] - wz
+    ax, ay, az = index[0] - pinky[0], index[1] - pinky[1], index[2] - pinky[2]
+    fingers_length = math.sqrt(fx * fx + fy * fy + fz * fz)
+    across_length = math.sqrt(ax * ax + ay * ay + az * az)
     if not (MIN_LENGTH < fingers_length < math.inf and MIN_LENGTH < across_length < math.inf):
         return None
-    primary = fr.divided(fingers, fingers_length)
-    if fr.length(fr.cross(primary, fr.divided(across, across_length))) < _MIN_SINE:
+    p0, p1, p2 = fx / fingers_length, fy / fingers_length, fz / fingers_length
+    u0, u1, u2 = ax / across_length, ay / across_length, az / across_length
+    s0, s1, s2 = p1 * u2 - p2 * u1, p2 * u0 - p0 * u2, p0 * u1 - p1 * u0
+    if math.sqrt(s0 * s0 + s1 * s1 + s2 * s2) < _MIN_SINE:
         return None
     # quat.basis(fingers, across, 0, 2): the thumb side made perpendicular to the fingers
     # (long enough after the sine check), the palm normal completing a proper rotation.
-    thumb_side = fr.sub(across, tuple(fr.dot(across, primary) * x for x in primary))
-    thumb_side = fr.divided(thumb_side, fr.length(thumb_side))
-    normal = fr.cross(thumb_side, primary)
+    along = ax * p0 + ay * p1 + az * p2
+    t0, t1, t2 = ax - along * p0, ay - along * p1, az - along * p2
+    thumb_length = math.sqrt(t0 * t0 + t1 * t1 + t2 * t2)
+    t0, t1, t2 = t0 / thumb_length, t1 / thumb_length, t2 / thumb_length
+    n0, n1, n2 = t1 * p2 - t2 * p1, t2 * p0 - t0 * p2, t0 * p1 - t1 * p0
     # current @ rest^T: row i of the current frame (primary, normal, thumb side) dotted with
     # each rest row.
     (a0, a1, a2), (b0, b1, b2), (c0, c1, c2) = _REST_FRAME_ROWS[side]
-    return tuple(  # type: ignore[return-value]
-        (p * a0 + n * a1 + t * a2, p * b0 + n * b1 + t * b2, p * c0 + n * c1 + t * c2)
-        for p, n, t in zip(primary, normal, thumb_side)
+    return (
+        (p0 * a0 + n0 * a1 + t0 * a2, p0 * b0 + n0 * b1 + t0 * b2, p0 * c0 + n0 * c1 + t0 * c2),
+        (p1 * a0 + n1 * a1 + t1 * a2, p1 * b0 + n1 * b1 + t1 * b2, p1 * c0 + n1 * c1 + t1 * c2),
+        (p2 * a0 + n2 * a1 + t2 * a2, p2 * b0 + n2 * b1 + t2 * b2, p2 * c0 + n2 * c1 + t2 * c2),
     )
 
 
