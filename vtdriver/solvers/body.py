@@ -37,6 +37,7 @@ BODY_BONES: tuple[str, ...] = tuple(
     if not any(finger in name for finger in humanoid.FINGERS) and not name.endswith(("Eye", "Jaw", "Toes"))
 )
 _TWIST = "twist"  # key of a limb's lower-bone twist inside a hand / foot part
+_POSE_HAND_INDICES = {side: tuple(POSE_HAND_POINTS[side].values()) for side in POSE_HAND_POINTS}
 _LOWER = {f"{s}{end}": f"{s}{lower}" for s in ("Left", "Right") for end, lower in (("Hand", "LowerArm"), ("Foot", "LowerLeg"))}
 
 
@@ -178,18 +179,21 @@ class BodySolver:
         points = coords.world_to_unity(raw)
         visibility = raw[:, 3] if raw.shape[1] > 3 else np.ones(len(raw))
         threshold = self.settings.visibility_threshold
-        usable = np.isfinite(points).all(axis=1) & (visibility >= threshold)
+        # logical_and.reduce is what .all(axis=1) calls, without its Python wrapper.
+        finite = np.logical_and.reduce(np.isfinite(points), axis=1)
+        usable = finite & (visibility >= threshold)
         if threshold <= 0.0:  # an unknown (NaN) visibility counts as 0, which such a threshold accepts
-            usable |= np.isfinite(points).all(axis=1) & np.isnan(visibility)
+            usable |= finite & np.isnan(visibility)
         if hands is None:
             hands = hand_frames(lm)
+        ok = usable.tolist()
         hand_world: dict[str, np.ndarray | None] = {}
         for side in bp.SIDES:
             hand = None if hands[side] is None else hands[side].world
-            if hand is None and np.all(usable[list(POSE_HAND_POINTS[side].values())]):
+            if hand is None and all(ok[i] for i in _POSE_HAND_INDICES[side]):
                 hand = hand_world_rotation_from_pose(points, side)
             hand_world[side] = hand
-        return bp.PoseInput.of(points, usable, hand_world)
+        return bp.PoseInput(points, usable, hand_world, points.tolist(), ok)
 
     def _root_position(self, lm: Landmarks) -> np.ndarray | None:
         """Root (Hips) position from where the body sits in the image: the anchor's offset from

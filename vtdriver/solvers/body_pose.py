@@ -72,10 +72,6 @@ class PoseInput:
     rows: list[list[float]]
     ok: list[bool]
 
-    @classmethod
-    def of(cls, points: np.ndarray, usable: np.ndarray, hand_world: dict[str, np.ndarray | None]) -> "PoseInput":
-        return cls(points, usable, hand_world, points.tolist(), usable.tolist())
-
 
 def _is_direction(v: fr.Vec) -> bool:
     size = fr.length(v)
