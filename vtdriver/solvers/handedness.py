@@ -52,33 +52,46 @@ class _Hand:
 
     __slots__ = ("landmarks", "wrist", "palm", "centre")
 
-    def __init__(self, landmarks: np.ndarray, rows: list, centre: list | None):
+    def __init__(self, landmarks: np.ndarray, wrist: fr.Vec, knuckle: fr.Vec, centre: list | None):
         self.landmarks = landmarks  # as the tracker gave them; returned unchanged
-        self.wrist: fr.Vec = rows[HAND_WRIST]  # Unity axes, pixels
-        self.palm = fr.length(fr.sub(rows[HAND_MIDDLE_MCP], self.wrist))  # wrist to middle knuckle
+        self.wrist = wrist  # Unity axes, pixels
+        self.palm = fr.length(fr.sub(knuckle, wrist))  # wrist to middle knuckle
         self.centre = centre  # mean of the 21 points (only measured when both hands are in view)
+
+
+# The only points of a hand the checks read (besides the centre of all of them).
+_PALM_POINTS = np.array([HAND_WRIST, HAND_MIDDLE_MCP])
 
 
 def _measure(left: np.ndarray | None, right: np.ndarray | None, size: tuple[int, int]) -> dict[str, _Hand]:
     """The tracked hands whose landmarks are all finite, measured. Two hands of one shape (the
-    usual frame) go through one finiteness check, one conversion, one sum and one tolist. The
-    centre is what ndarray.mean(axis=0) computes (its sum, divided by the count): a sum over
-    the points' axis adds them in order, one hand or two stacked."""
+    usual frame) go through one finiteness check, one conversion and one sum. The centre is
+    what ndarray.mean(axis=0) computes (its sum, divided by the count): a sum over the points'
+    axis adds them in order, one hand or two stacked. Only the wrists and knuckles become
+    Python floats; a lone hand converts only those two points (the same product per value)."""
     if left is not None and right is not None and left.shape == right.shape and left.ndim == 2:
         both = np.concatenate((left, right))
         if all_finite(both):
             count = len(left)
-            unity = coords.image_to_unity(both, size)
-            centres = (np.add.reduce(unity.reshape(2, count, 3), axis=1) / count).tolist()
-            rows = unity.tolist()
-            return {"left": _Hand(left, rows[:count], centres[0]), "right": _Hand(right, rows[count:], centres[1])}
+            unity = coords.image_to_unity(both, size).reshape(2, count, 3)
+            # The division on Python floats: the same quotient as numpy's, without an array call.
+            sums = np.add.reduce(unity, 1).tolist()
+            left_centre, right_centre = ([value / count for value in total] for total in sums)
+            (left_wrist, left_knuckle), (right_wrist, right_knuckle) = unity.take(_PALM_POINTS, 1).tolist()
+            return {
+                "left": _Hand(left, left_wrist, left_knuckle, left_centre),
+                "right": _Hand(right, right_wrist, right_knuckle, right_centre),
+            }
     finite = [(side, lm) for side, lm in (("left", left), ("right", right)) if lm is not None and all_finite(lm)]
     if len(finite) == 1:
         (side, landmarks), = finite
-        return {side: _Hand(landmarks, coords.image_to_unity(landmarks, size).tolist(), None)}
-    return {side: _Hand(landmarks, (unity := coords.image_to_unity(landmarks, size)).tolist(),
-                        (np.add.reduce(unity, axis=0) / len(unity)).tolist())
-            for side, landmarks in finite}
+        return {side: _Hand(landmarks, *coords.image_to_unity(landmarks.take(_PALM_POINTS, 0), size).tolist(), None)}
+    hands = {}
+    for side, landmarks in finite:
+        unity = coords.image_to_unity(landmarks, size)
+        centre = (np.add.reduce(unity, 0) / len(unity)).tolist()
+        hands[side] = _Hand(landmarks, *unity.take(_PALM_POINTS, 0).tolist(), centre)
+    return hands
 
 
 def _other(side: str) -> str:
@@ -168,9 +181,13 @@ class HandednessCheck:
             return None
         votes = set()
         for side, hand in hands.items():
-            distances = {s: fr.length(fr.sub(hand.wrist, w)) for s, w in recent.items()}
-            nearest = min(distances, key=distances.get)
-            if hand.palm <= 0 or distances[nearest] > _CONTINUITY_PALMS * hand.palm:
+            # The first of the nearest, as min() picks it.
+            nearest = None
+            for s, w in recent.items():
+                distance = fr.length(fr.sub(hand.wrist, w))
+                if nearest is None or distance < nearest_distance:
+                    nearest, nearest_distance = s, distance
+            if hand.palm <= 0 or nearest_distance > _CONTINUITY_PALMS * hand.palm:
                 continue  # this hand has just come into view
             votes.add(nearest != side)
         return votes.pop() if len(votes) == 1 else None
