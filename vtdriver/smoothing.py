@@ -19,7 +19,6 @@ streamer; ``lag_frames`` buys extra smoothness explicitly, one frame of latency 
 from __future__ import annotations
 
 import math
-import operator
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -76,10 +75,11 @@ def savgol_weights(times: np.ndarray, polyorder: int, eval_index: int) -> np.nda
     return np.linalg.pinv(vandermonde)[0]
 
 
-# Sample times whose offsets from the evaluation time all match the cached ones to within this
-# fraction of the window's span reuse the cached weights. Replays, files and steady cameras give
-# the same offsets every frame up to float rounding (~1e-15 of the span); a real jitter of even a
-# microsecond on a 300 ms window is 3e-6, far above it, and gets fresh weights.
+# Sample times whose offsets from the evaluation time differ from the cached ones by at most
+# this fraction of the window's span, root-sum-square over the window, reuse the cached weights.
+# Replays, files and steady cameras give the same offsets every frame up to float rounding
+# (~1e-15 of the span); a real jitter of even a microsecond on a 300 ms window is 3e-6, far
+# above it, and gets fresh weights.
 _WEIGHT_REUSE_TOLERANCE = 1e-9
 
 
@@ -104,9 +104,10 @@ class FitWeightCache:
     offsets from the evaluation time change (beyond ``_WEIGHT_REUSE_TOLERANCE``): a steady
     camera or a replay computes them once per history length, not once per frame.
 
-    The check compares plain Python floats: for the <= ~15 times of a window that is cheaper
-    than any numpy call, and it is the same arithmetic on every frame, so whether weights are
-    reused never depends on how they were last computed."""
+    The check runs on every frame of every stream, so it is one ``math.dist`` over plain
+    Python floats (for the <= ~15 times of a window cheaper than any numpy call, and a
+    quarter of an element-wise maximum in Python); it is the same arithmetic on every frame,
+    so whether weights are reused never depends on how they were last computed."""
 
     def __init__(self, polyorder: int, lag_frames: int):
         self._polyorder = polyorder
@@ -118,14 +119,15 @@ class FitWeightCache:
     def weights(self, times: Sequence[float]) -> np.ndarray:
         """Weights (oldest first) for ``times``, the newest samples' times in order."""
         count = len(times)
-        eval_index = max(count - 1 - self._lag, 0)
+        eval_index = count - 1 - self._lag
+        if eval_index < 0:
+            eval_index = 0
         t_eval = times[eval_index]
         offsets = [t - t_eval for t in times]
         if (
             eval_index != self._eval_index
             or len(self._offsets) != count
-            or max(map(abs, map(operator.sub, offsets, self._offsets)))
-            > _WEIGHT_REUSE_TOLERANCE * (times[-1] - times[0])
+            or math.dist(offsets, self._offsets) > _WEIGHT_REUSE_TOLERANCE * (times[-1] - times[0])
         ):
             self._weights = _fit_weights(np.fromiter(times, float, count), self._polyorder, eval_index)
             self._offsets = offsets
