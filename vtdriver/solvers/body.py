@@ -226,7 +226,7 @@ def solve_parts(pose: bp.PoseInput, upper_body_only: bool) -> dict[str, dict[str
     parts: dict[str, dict[str, fr.Quat]] = {
         "torso": {
             "Hips": hips,
-            **{name: _local(torso[parent], torso[name]) for parent, name in zip(("Hips", *bp.SPINE_BONES), bp.SPINE_BONES)},
+            **{name: _local(torso[parent], torso[name]) for parent, name in _SPINE_PARENTS},
             "LeftShoulder": fr.IDENTITY,
             "RightShoulder": fr.IDENTITY,
         }
@@ -236,28 +236,37 @@ def solve_parts(pose: bp.PoseInput, upper_body_only: bool) -> dict[str, dict[str
         neck = _half_of(_local(torso["UpperChest"], head))  # neck and head share the turn
         parts["head"] = {"Neck": neck, "Head": _local(fr.multiply(torso["UpperChest"], neck), head)}
     p, ok = pose.rows, pose.ok
-    for side in bp.SIDES:
-        s = side.capitalize()
-        chain = (bp.SHOULDER[side], bp.ELBOW[side], bp.WRIST[side])
-        if all(ok[i] for i in chain):
-            parent = torso[f"{s}Shoulder"]
-            limb = solve_limb(*(p[i] for i in chain), (f"{s}UpperArm", f"{s}LowerArm", f"{s}Hand"), _ELBOW_FLEXION_REST, parent, pose.hand_world[side],
-                              _LIMB_REST[f"{s}LowerArm"])
-            _add_limb(parts, limb, parent, f"{side}_arm", f"{side}_hand", f"{s}UpperArm", f"{s}LowerArm", f"{s}Hand")
-        chain = (bp.HIP[side], bp.KNEE[side], bp.ANKLE[side])
-        if not upper_body_only and all(ok[i] for i in chain):
+    for side, (arm, leg) in _LIMBS.items():
+        chain, bones, part_names, rest = arm
+        if ok[chain[0]] and ok[chain[1]] and ok[chain[2]]:
+            parent = torso[_SHOULDER_BONE[side]]
+            limb = solve_limb(p[chain[0]], p[chain[1]], p[chain[2]], bones, _ELBOW_FLEXION_REST, parent, pose.hand_world[side], rest)
+            _add_limb(parts, limb, parent, *part_names, *bones)
+        chain, bones, part_names, rest = leg
+        if not upper_body_only and ok[chain[0]] and ok[chain[1]] and ok[chain[2]]:
             foot = bp.solve_foot(pose, side)
-            limb = solve_limb(*(p[i] for i in chain), (f"{s}UpperLeg", f"{s}LowerLeg", f"{s}Foot"), _KNEE_FLEXION_REST, hips, foot, _LIMB_REST[f"{s}LowerLeg"])
-            _add_limb(parts, limb, hips, f"{side}_leg", f"{side}_foot", f"{s}UpperLeg", f"{s}LowerLeg", f"{s}Foot")
+            limb = solve_limb(p[chain[0]], p[chain[1]], p[chain[2]], bones, _KNEE_FLEXION_REST, hips, foot, rest)
+            _add_limb(parts, limb, hips, *part_names, *bones)
     return parts
 
 
 _ELBOW_FLEXION_REST = tuple(bp.ELBOW_FLEXION_REST.tolist())
 _KNEE_FLEXION_REST = tuple(bp.KNEE_FLEXION_REST.tolist())
-_LIMB_REST = {
-    **{f"{s}LowerArm": limb_rest_frame(f"{s}LowerArm", _ELBOW_FLEXION_REST) for s in ("Left", "Right")},
-    **{f"{s}LowerLeg": limb_rest_frame(f"{s}LowerLeg", _KNEE_FLEXION_REST) for s in ("Left", "Right")},
+# Per side, built once: each limb's landmark chain, its bones (upper, lower, end), its two part
+# names (limb, end) and the upper bone's rest frame.
+_SHOULDER_BONE = {side: f"{side.capitalize()}Shoulder" for side in bp.SIDES}
+_LIMBS = {
+    side: (
+        ((bp.SHOULDER[side], bp.ELBOW[side], bp.WRIST[side]), (f"{s}UpperArm", f"{s}LowerArm", f"{s}Hand"),
+         (f"{side}_arm", f"{side}_hand"), limb_rest_frame(f"{s}LowerArm", _ELBOW_FLEXION_REST)),
+        ((bp.HIP[side], bp.KNEE[side], bp.ANKLE[side]), (f"{s}UpperLeg", f"{s}LowerLeg", f"{s}Foot"),
+         (f"{side}_leg", f"{side}_foot"), limb_rest_frame(f"{s}LowerLeg", _KNEE_FLEXION_REST)),
+    )
+    for side, s in zip(bp.SIDES, ("Left", "Right"))
 }
+
+
+_SPINE_PARENTS = tuple(zip(("Hips", *bp.SPINE_BONES), bp.SPINE_BONES))
 
 
 def _add_limb(parts, limb, parent, limb_part, end_part, upper, lower, end) -> None:

@@ -21,7 +21,7 @@ What the landmarks do not show is filled in explicitly, never by chance:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -59,12 +59,12 @@ SPINE_BONES = ("Spine", "Chest", "UpperChest")
 SIDES = ("left", "right")
 
 
-@dataclass(frozen=True)
-class PoseInput:
+class PoseInput(NamedTuple):
     """Pose landmarks in Unity axes (33, 3), which of them are usable, and the Hand bones'
     world rotations from hand landmarks when a hand was tracked (else None per side).
     ``rows`` and ``ok`` are the same points and flags as Python floats and bools: the part
-    solvers read a few landmarks each, and indexing a list costs nothing next to a numpy call."""
+    solvers read a few landmarks each, and indexing a list costs nothing next to a numpy call.
+    A named tuple, made once a frame (a frozen dataclass's __init__ costs a microsecond)."""
 
     points: np.ndarray
     usable: np.ndarray  # (33,) bool: finite and visible enough

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -26,11 +26,11 @@ _PLANE_FULLY_TRUSTED_SINE = math.sin(math.radians(20.0))
 _X: fr.Vec = (1.0, 0.0, 0.0)  # quat.normalize's answer for a zero 3-vector
 
 
-@dataclass(frozen=True)
-class LimbSolution:
+class LimbSolution(NamedTuple):
     """World rotations of a limb's two bones (the lower one without twist) and, when the end
     (hand or foot) orientation is known, the lower bone's twist and the end bone's local
-    rotation (the swing left over)."""
+    rotation (the swing left over). A named tuple: two are made every frame, and a frozen
+    dataclass's __init__ costs a microsecond."""
 
     upper: fr.Quat
     lower_untwisted: fr.Quat
@@ -39,6 +39,8 @@ class LimbSolution:
 
 
 def _floats(v: Sequence[float] | np.ndarray) -> tuple[float, ...]:
+    if type(v) is tuple:  # the body solver's quaternions and rest directions
+        return v
     return tuple(v.tolist()) if isinstance(v, np.ndarray) else tuple(v)
 
 
