@@ -102,14 +102,26 @@ def _chain_vector(relative: fr.Quat) -> fr.Vec | None:
 def _least_squares_step(columns: list[list[float]], r: list[float]) -> list[float] | None:
     """The step minimising |J step + r| for J given by its 2 or 3 columns: the normal equations
     by Cramer's rule when they are well conditioned, else numpy's minimum-norm least squares."""
-    # Each product of the symmetric Gram matrix once (a . b is b . a to the bit).
-    if len(columns) == 3:
-        a, b, c = columns
-        ab, ac, bc = sum(map(operator.mul, a, b)), sum(map(operator.mul, a, c)), sum(map(operator.mul, b, c))
-        gram = [[sum(map(operator.mul, a, a)), ab, ac], [ab, sum(map(operator.mul, b, b)), bc], [ac, bc, sum(map(operator.mul, c, c))]]
+    if len(columns) == 3 and len(r) == 6:  # the upper-body fit's: written out, each symmetric
+        # product once (a . b is b . a to the bit), summed from 0.0 in order as sum() does.
+        (a0, a1, a2, a3, a4, a5), (b0, b1, b2, b3, b4, b5), (c0, c1, c2, c3, c4, c5) = columns
+        r0, r1, r2, r3, r4, r5 = r
+        ab = 0.0 + a0 * b0 + a1 * b1 + a2 * b2 + a3 * b3 + a4 * b4 + a5 * b5
+        ac = 0.0 + a0 * c0 + a1 * c1 + a2 * c2 + a3 * c3 + a4 * c4 + a5 * c5
+        bc = 0.0 + b0 * c0 + b1 * c1 + b2 * c2 + b3 * c3 + b4 * c4 + b5 * c5
+        gram = [
+            [0.0 + a0 * a0 + a1 * a1 + a2 * a2 + a3 * a3 + a4 * a4 + a5 * a5, ab, ac],
+            [ab, 0.0 + b0 * b0 + b1 * b1 + b2 * b2 + b3 * b3 + b4 * b4 + b5 * b5, bc],
+            [ac, bc, 0.0 + c0 * c0 + c1 * c1 + c2 * c2 + c3 * c3 + c4 * c4 + c5 * c5],
+        ]
+        rhs = [
+            -(0.0 + a0 * r0 + a1 * r1 + a2 * r2 + a3 * r3 + a4 * r4 + a5 * r5),
+            -(0.0 + b0 * r0 + b1 * r1 + b2 * r2 + b3 * r3 + b4 * r4 + b5 * r5),
+            -(0.0 + c0 * r0 + c1 * r1 + c2 * r2 + c3 * r3 + c4 * r4 + c5 * r5),
+        ]
     else:
         gram = [[sum(map(operator.mul, a, b)) for b in columns] for a in columns]
-    rhs = [-sum(map(operator.mul, column, r)) for column in columns]
+        rhs = [-sum(map(operator.mul, column, r)) for column in columns]
     solved = _cramer(gram, rhs)
     if solved is not None:
         return solved
@@ -170,14 +182,6 @@ def gauss_newton(residuals: Callable[[list[float]], list[float] | None], start: 
     return best
 
 
-def _rotation_vector_to_quat(p: list[float]) -> fr.Quat:
-    """Rotation vector (axis * angle) -> quaternion; zero maps to identity."""
-    angle = math.sqrt(p[0] * p[0] + p[1] * p[1] + p[2] * p[2])
-    half = 0.5 * angle
-    scale = math.sin(half) / angle if angle > 0.0 else 0.5
-    return (p[0] * scale, p[1] * scale, p[2] * scale, math.cos(half))
-
-
 def _about_axis(axis: fr.Vec, angle: float) -> fr.Quat:
     s = math.sin(0.5 * angle)
     return (axis[0] * s, axis[1] * s, axis[2] * s, math.cos(0.5 * angle))
@@ -203,8 +207,23 @@ def fit_upper_body(chest0: fr.Quat, shoulder_line: fr.Vec, up: fr.Vec) -> fr.Qua
     shoulder_dir = fr.unit(shoulder_line) or (1.0, 0.0, 0.0)
     chest0_q = fr.unit_or_identity(chest0)
 
+    bx, by, bz, bw = chest0_q
+
     def chest(p: list[float]) -> fr.Quat:
-        return fr.multiply(_rotation_vector_to_quat(p), chest0_q)
+        """The rotation vector p (axis * angle; zero is the identity) applied after chest0:
+        its quaternion times chest0 (fr.multiply), written out, as the residual runs a dozen
+        times a frame."""
+        p0, p1, p2 = p
+        angle = math.sqrt(p0 * p0 + p1 * p1 + p2 * p2)
+        half = 0.5 * angle
+        scale = math.sin(half) / angle if angle > 0.0 else 0.5
+        ax, ay, az, aw = p0 * scale, p1 * scale, p2 * scale, math.cos(half)
+        return (
+            aw * bx + ax * bw + ay * bz - az * by,
+            aw * by - ax * bz + ay * bw + az * bx,
+            aw * bz + ax * by - ay * bx + az * bw,
+            aw * bw - ax * bx - ay * by - az * bz,
+        )
 
     ux, uy, uz = up
     sx, sy, sz = shoulder_dir
