@@ -155,4 +155,7 @@ class HoldThenEase:
     def _progress(elapsed: float, duration: float) -> float:
         if duration <= 0:
             return 1.0 if elapsed >= 0 else 0.0
-        return float(smoothstep(elapsed / duration))
+        x = elapsed / duration
+        if x >= 1.0:  # smoothstep's value there; a finished ease (a part lost for good) stops here
+            return 1.0
+        return float(smoothstep(x))

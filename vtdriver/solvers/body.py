@@ -102,7 +102,16 @@ def _local(parent_world: fr.Quat, child_world: fr.Quat) -> fr.Quat:
     """parent^-1 * child as a unit quaternion (identity if it is zero or not finite, as
     quat.normalize). The solver works on floats and makes arrays once, at the end: a numpy
     call on one quaternion costs more than the arithmetic."""
-    return fr.unit_or_identity(fr.multiply(fr.conjugate(parent_world), child_world))
+    # fr.multiply(fr.conjugate(a), b) written out: negating a factor negates its product
+    # exactly, so the terms and their rounding are the same.
+    ax, ay, az, aw = parent_world
+    bx, by, bz, bw = child_world
+    return fr.unit_or_identity((
+        aw * bx - ax * bw - ay * bz + az * by,
+        aw * by + ax * bz - ay * bw - az * bx,
+        aw * bz - ax * by + ay * bx - az * bw,
+        aw * bw + ax * bx + ay * by + az * bz,
+    ))
 
 
 def _half_of(q: fr.Quat) -> fr.Quat:
