@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from operator import is_not
 
 import numpy as np
 
@@ -77,7 +78,7 @@ class GroupedWeightSmoother:
             del times[0]
         fits = [fit.weights(times[-window:]) for window, fit, _ in self._groups]
         # FitWeightCache hands back the very same array while its weights still hold.
-        if any(new is not old for new, old in zip(fits, self._fits)):
+        if any(map(is_not, fits, self._fits)):
             self._mix[:] = 0.0
             for weights, (_, _, columns) in zip(fits, self._groups):
                 self._mix[longest - len(weights):, columns] = weights[:, None]
