@@ -21,20 +21,12 @@ from vtdriver.gestures.motion import HandMotion
 from vtdriver.gestures.patterns import GestureSet
 from vtdriver.gestures.settings import GestureSettings, HandsSettings
 from vtdriver.gestures.states import FingerStateTracker
-from vtdriver.solvers.fingers import FINGER_BONE_NAMES, finger_rotations_of_frames
+from vtdriver.solvers.fingers import finger_bones_of_frames
 from vtdriver.solvers.hand_frame import HandFrame, hand_frames
 from vtdriver.solvers.handedness import HandednessCheck
 
 SIDES = ("left", "right")
 _HANDS = SIDES + ("both",)
-# The finger bone names of each set of solved hands, in solve order.
-_BONE_NAMES = {
-    ("left",): FINGER_BONE_NAMES["left"],
-    ("right",): FINGER_BONE_NAMES["right"],
-    SIDES: FINGER_BONE_NAMES["left"] + FINGER_BONE_NAMES["right"],
-}
-
-
 @dataclass
 class HandsResult:
     bones: dict[str, np.ndarray] = field(default_factory=dict)  # the finger bones of tracked hands
@@ -61,12 +53,13 @@ class HandsStage:
         self.gesture_set = gesture_set
         hold = actions.hold_intervals() if actions is not None else {}
         self.handedness = HandednessCheck(settings.handedness_margin, settings.handedness_max_distance)
-        self._states = {side: FingerStateTracker(self.gesture_settings) for side in SIDES}
-        self._motion = {side: HandMotion(self.gesture_settings.speed_window_ms / 1000.0) for side in SIDES}
-        self._debouncers = {
-            hand: GestureDebouncer(hand, self.gesture_settings, gesture_set.timing, hold)
-            for hand in SIDES + ("both",)
-        }
+        window_s = self.gesture_settings.speed_window_ms / 1000.0
+        # Per side: its finger states and its motion.
+        self._sides = tuple((side, FingerStateTracker(self.gesture_settings), HandMotion(window_s)) for side in SIDES)
+        # Left, right, both.
+        self._debouncers = tuple(GestureDebouncer(hand, self.gesture_settings, gesture_set.timing, hold) for hand in _HANDS)
+        self._speed_limit = self.gesture_settings.still_below_speed
+        self._no_speed_limit = self._speed_limit <= 0
 
     def correct_handedness(self, lm: Landmarks) -> Landmarks:
         """The handedness check alone: the pipeline should call this *before* landmark
@@ -85,6 +78,7 @@ class HandsStage:
         if hands is None:
             hands = hand_frames(lm)
         t, settings = lm.t, self.gesture_settings
+        enabled, fingers = settings.enabled, self.settings.fingers
         tracked: dict[str, bool] = {}
         speed: dict[str, float | None] = {}
         can_enter: dict[str, bool] = {}
@@ -93,62 +87,47 @@ class HandsStage:
         # Tracked hands with a Hand frame: their fingers are solved.
         fingered: list[str] = []
         finger_hands: list[HandFrame] = []
-        for side in SIDES:
+        for side, states_of, motion in self._sides:
             hand = hands[side]
             # Each hand leaves numpy once; features, motion and fingers all read the same lists.
-            rows = hand.rows if hand is not None and hand.rows is not None else _rows(hand)
+            rows = None if hand is None else hand.rows if hand.rows is not None else _rows(hand)
             features = None if rows is None else features_of_rows(rows)
             if features is None:
                 tracked[side], speed[side], can_enter[side], observed[side] = False, None, False, None
-                self._states[side].reset()
-                self._motion[side].reset()
+                states_of.reset()
+                motion.reset()
                 continue
             tracked[side] = True
-            if self.settings.fingers and hand.world is not None:
+            if fingers and hand.world is not None:
                 fingered.append(side)
                 finger_hands.append(hand)
-            speed[side] = moving = self._motion[side].update_rows(rows, t, features.palm)
-            if not settings.enabled:
+            speed[side] = moving = motion.update_rows(rows, t, features.palm)
+            if not enabled:
                 can_enter[side], observed[side] = False, None
                 continue
-            states = self._states[side].update(features)
+            states = states_of.update(features)
             observed[side] = self.gesture_set.classify(states, features, settings)
             clear_view = features.palm_facing >= settings.edge_on_below
-            can_enter[side] = clear_view and self._still(moving)
+            # No earlier frame yet (a hand just found, a photo): nothing says it moves, and the
+            # enter clock needs further, measured frames before anything enters.
+            can_enter[side] = clear_view and (self._no_speed_limit or moving is None or moving < self._speed_limit)
             seen[side] = (states, features, clear_view)
-        bones: dict[str, np.ndarray] = {}
-        if fingered:  # both hands in one solve; features_of_rows found their points finite
-            rotations = finger_rotations_of_frames(finger_hands, fingered)
-            bones = dict(zip(_BONE_NAMES[tuple(fingered)], rotations.reshape(-1, 4)))
+        # Both hands in one solve; features_of_rows found their points finite.
+        bones = finger_bones_of_frames(finger_hands, fingered) if fingered else {}
 
         events: list[GestureEvent] = []
-        debouncers = self._debouncers
-        for side in SIDES:
-            debouncer = debouncers[side]
+        left, right, both = self._debouncers
+        for debouncer, side in ((left, "left"), (right, "right")):
             active = debouncer.active
             contradicts = None if active is None else self._contradicts(active, seen.get(side))
             events += debouncer.update(observed[side], t, tracked[side], can_enter[side], contradicts)
         both_tracked = tracked["left"] and tracked["right"]
         two_hand = self.gesture_set.classify_two_hand(observed["left"], observed["right"]) if both_tracked else None
-        both_can_enter = can_enter["left"] and can_enter["right"]
-        both = debouncers["both"]
         contradicts = None if both.active is None else self._both_contradicted(seen)
-        events += both.update(two_hand, t, both_tracked, both_can_enter, contradicts)
-        return HandsResult(
-            bones=bones,
-            gestures={hand: debouncers[hand].active for hand in _HANDS},
-            events=events,
-            tracked=tracked,
-            observed={**observed, "both": two_hand},
-            speed=speed,
-            can_enter=can_enter,
-        )
-
-    def _still(self, speed: float | None) -> bool:
-        # No earlier frame yet (a hand just found, a photo): nothing says it moves, and the
-        # enter clock needs further, measured frames before anything enters.
-        limit = self.gesture_settings.still_below_speed
-        return limit <= 0 or speed is None or speed < limit
+        events += both.update(two_hand, t, both_tracked, can_enter["left"] and can_enter["right"], contradicts)
+        observed["both"] = two_hand
+        gestures = {"left": left.active, "right": right.active, "both": both.active}
+        return HandsResult(bones, gestures, events, tracked, observed, speed, can_enter)
 
     def _contradicts(self, gesture: str | None, seen: tuple | None) -> bool | None:
         """Whether this frame clearly rules out a one-hand gesture (None: no such gesture, the
@@ -162,7 +141,7 @@ class HandsStage:
     def _both_contradicted(self, seen: dict[str, tuple]) -> bool | None:
         """A held two-hand gesture is clearly contradicted when either hand clearly rules out
         its part of it."""
-        active = self._debouncers["both"].active
+        active = self._debouncers[2].active
         pattern = None if active is None else self.gesture_set.two_hand_pattern(active)
         if pattern is None:
             return None

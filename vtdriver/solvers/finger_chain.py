@@ -78,22 +78,34 @@ def hand_rotations(
     for (i0, i1, i2, i3, frame, dx0, dy0, dz0, prior, across_fallback, half_y, half_z,
          c00, c01, c02, c10, c11, c12, c20, c21, c22) in fingers:
         e00, e01, e02, e10, e11, e12, e20, e21, e22 = to_rest[frame]
-        p0, p1, p2, p3 = hand[i0], hand[i1], hand[i2], hand[i3]
+        x0, y0, z0 = hand[i0]
+        x1, y1, z1 = hand[i1]
+        x2, y2, z2 = hand[i2]
+        x3, y3, z3 = hand[i3]
 
         # The three segments in the rest frame, each made unit (quat.normalize's rule: shorter
         # than 1e-9 or non-finite falls back to the rest direction).
-        x, y, z = p1[0] - p0[0], p1[1] - p0[1], p1[2] - p0[2]
+        x, y, z = x1 - x0, y1 - y0, z1 - z0
         s0, s1, s2 = e00 * x + e01 * y + e02 * z, e10 * x + e11 * y + e12 * z, e20 * x + e21 * y + e22 * z
         size = sqrt(s0 * s0 + s1 * s1 + s2 * s2)
-        f0, f1, f2 = (s0 / size, s1 / size, s2 / size) if 1e-9 <= size < inf else (dx0, dy0, dz0)
-        x, y, z = p2[0] - p1[0], p2[1] - p1[1], p2[2] - p1[2]
+        if 1e-9 <= size < inf:
+            f0, f1, f2 = s0 / size, s1 / size, s2 / size
+        else:
+            f0, f1, f2 = dx0, dy0, dz0
+        x, y, z = x2 - x1, y2 - y1, z2 - z1
         s0, s1, s2 = e00 * x + e01 * y + e02 * z, e10 * x + e11 * y + e12 * z, e20 * x + e21 * y + e22 * z
         size = sqrt(s0 * s0 + s1 * s1 + s2 * s2)
-        m0, m1, m2 = (s0 / size, s1 / size, s2 / size) if 1e-9 <= size < inf else (dx0, dy0, dz0)
-        x, y, z = p3[0] - p2[0], p3[1] - p2[1], p3[2] - p2[2]
+        if 1e-9 <= size < inf:
+            m0, m1, m2 = s0 / size, s1 / size, s2 / size
+        else:
+            m0, m1, m2 = dx0, dy0, dz0
+        x, y, z = x3 - x2, y3 - y2, z3 - z2
         s0, s1, s2 = e00 * x + e01 * y + e02 * z, e10 * x + e11 * y + e12 * z, e20 * x + e21 * y + e22 * z
         size = sqrt(s0 * s0 + s1 * s1 + s2 * s2)
-        l0, l1, l2 = (s0 / size, s1 / size, s2 / size) if 1e-9 <= size < inf else (dx0, dy0, dz0)
+        if 1e-9 <= size < inf:
+            l0, l1, l2 = s0 / size, s1 / size, s2 / size
+        else:
+            l0, l1, l2 = dx0, dy0, dz0
 
         # The bend plane's normal, cross(first, middle) + cross(middle, last) as one cross
         # product cross(first - last, middle). A finger bent slightly backwards keeps its hinge;
@@ -111,7 +123,10 @@ def hand_rotations(
         along = h0 * f0 + h1 * f1 + h2 * f2
         s0, s1, s2 = h0 - along * f0, h1 - along * f1, h2 - along * f2
         size = sqrt(s0 * s0 + s1 * s1 + s2 * s2)
-        a0, a1, a2 = (s0 / size, s1 / size, s2 / size) if 1e-9 <= size < inf else across_fallback
+        if 1e-9 <= size < inf:
+            a0, a1, a2 = s0 / size, s1 / size, s2 / size
+        else:
+            a0, a1, a2 = across_fallback
         n0, n1, n2 = f1 * a2 - f2 * a1, f2 * a0 - f0 * a2, f0 * a1 - f1 * a0
         # In the rest frame the rest frame is the identity, so the Proximal rotation is this
         # frame's (float_rotation.from_rows of the rows (f0, a0, n0), (f1, a1, n1), (f2, a2, n2)).
@@ -135,7 +150,10 @@ def hand_rotations(
         # rotation and the turn out of the rest frame below leave out.
         v0, v1, v2 = f0 * m0 + f1 * m1 + f2 * m2, a0 * m0 + a1 * m1 + a2 * m2, n0 * m0 + n1 * m1 + n2 * m2
         lift = 1.0 + v0
-        iy, iz, iw = (-v2, v1, lift) if lift >= 1e-6 else (half_y, half_z, 0.0)
+        if lift >= 1e-6:
+            iy, iz, iw = -v2, v1, lift
+        else:
+            iy, iz, iw = half_y, half_z, 0.0
         size = sqrt(iy * iy + iz * iz + iw * iw)
         iy, iz, iw = iy / size, iz / size, iw / size
         # The last segment seen from the Intermediate bone: rotated by the arc's conjugate
@@ -146,7 +164,10 @@ def hand_rotations(
         v1 = o1 + iw * ty - iz * tx
         v2 = o2 + iw * tz + iy * tx
         lift = 1.0 + v0
-        jy, jz, jw = (-v2, v1, lift) if lift >= 1e-6 else (half_y, half_z, 0.0)
+        if lift >= 1e-6:
+            jy, jz, jw = -v2, v1, lift
+        else:
+            jy, jz, jw = half_y, half_z, 0.0
         size = sqrt(jy * jy + jz * jz + jw * jw)
         jy, jz, jw = jy / size, jz / size, jw / size
 

@@ -163,16 +163,26 @@ def finger_rotations_of_rows(
     return _usable(components, len(hands))
 
 
-def finger_rotations_of_frames(hands: Sequence[HandFrame], sides: Sequence[str]) -> np.ndarray:
-    """``finger_rotations_of_rows`` of Hand frames whose points (``rows``) and Hand rotation
-    are finite (the hands stage's, after ``features_of_rows`` found them so), with no check
-    of them; each Hand's matrix is read from ``world_rows`` when the frame kept it."""
+def finger_bones_of_frames(hands: Sequence[HandFrame], sides: Sequence[str]) -> dict[str, np.ndarray]:
+    """Bone name -> local rotation of the finger bones of Hand frames whose points (``rows``)
+    and Hand rotation are finite (the hands stage's, after ``features_of_rows`` found them so),
+    with no check of them; each Hand's matrix is read from ``world_rows`` when the frame kept
+    it. Hands in ``sides`` order, each in ``finger_bone_names`` order."""
     components: list[float] = []
     for hand, side in zip(hands, sides):
         points = hand.rows if hand.rows is not None else hand.points.tolist()
         rows = hand.world_rows if hand.world_rows is not None else fr.rotation_rows(hand.world.tolist())
         _hand_rotations(points, rows, _REST[side], components)
-    return _usable(components, len(hands))
+    return dict(zip(_SIDES_BONE_NAMES[tuple(sides)], _usable(components, len(hands)).reshape(-1, 4)))
+
+
+# The finger bone names of each set of solved hands, in solve order.
+_SIDES_BONE_NAMES = {
+    ("left",): FINGER_BONE_NAMES["left"],
+    ("right",): FINGER_BONE_NAMES["right"],
+    ("left", "right"): FINGER_BONE_NAMES["left"] + FINGER_BONE_NAMES["right"],
+    ("right", "left"): FINGER_BONE_NAMES["right"] + FINGER_BONE_NAMES["left"],
+}
 
 
 def _usable(components: list[float], hands: int) -> np.ndarray:
