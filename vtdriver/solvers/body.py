@@ -12,6 +12,7 @@ Window mode only: mirror mode is ``coords.apply_mirror`` on the finished AvatarF
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -302,7 +303,9 @@ def _unit_arrays(rotations: dict[str, fr.Quat]) -> dict[str, np.ndarray]:
         if not abs(x * x + y * y + z * z + w * w - 1.0) < 1e-6:
             values = [fr.unit_or_identity(q) for q in values]
             break
-    return dict(zip(names, np.array(values, dtype=float).reshape(-1, 4)))
+    # fromiter over the flat floats: half the cost of np.array's walk over a list of tuples.
+    stacked = np.fromiter(itertools.chain.from_iterable(values), dtype=float, count=4 * len(values))
+    return dict(zip(names, stacked.reshape(-1, 4)))
 
 
 def _depth_levels() -> tuple[tuple[np.ndarray, np.ndarray], ...]:

@@ -83,7 +83,6 @@ def _rest_frame_rows(side: str) -> tuple[fr.Vec, fr.Vec, fr.Vec]:
 # Constant per side, so each frame builds only the observed frame.
 _REST_FRAME_ROWS = {side: _rest_frame_rows(side) for side in ("left", "right")}
 _FRAME_POINTS = np.array([WRIST, INDEX_MCP, MIDDLE_MCP, PINKY_MCP])
-_FRAME_POINTS_LIST = tuple(_FRAME_POINTS.tolist())
 _POSE_HAND_INDICES = {
     side: [POSE_HAND_POINTS[side][k] for k in ("wrist", "pinky", "index", "thumb")] for side in ("left", "right")
 }
@@ -198,7 +197,7 @@ def hand_frames(lm: Landmarks) -> dict[str, HandFrame | None]:
             continue
         points = coords.image_to_unity(hand, lm.image_size)
         rows = points.tolist() if points.shape == (21, 3) else None
-        matrix = None if rows is None else _world_rows(*(rows[i] for i in _FRAME_POINTS_LIST), side)
+        matrix = None if rows is None else _world_rows(rows[WRIST], rows[INDEX_MCP], rows[MIDDLE_MCP], rows[PINKY_MCP], side)
         world = None if matrix is None else np.array(fr.from_rows(matrix))
         frames[side] = HandFrame(points, world, rows, matrix)
     return frames
