@@ -43,3 +43,24 @@ def test_heap_is_frozen_after_the_first_frame_and_streaming_continues(tmp_path, 
         assert frozen_at[0] == 0 and min(frozen_at[1:]) > 1000
         receiver.wait_for(20)
         assert len(vmc_frames(receiver.datagrams())) >= 5
+
+
+def test_tracked_counters_are_the_last_frames_flags_in_part_order(tmp_path, unfrozen):
+    """counters.tracked is made from the last sent frame's flags when read (status line, end
+    of run), in the fixed order --stats-json writes, mirror mode included."""
+    with UdpReceiver() as receiver:
+        config = load_config(write_config(tmp_path, [vmc_output(receiver.target)]))
+        outputs = OutputSet.from_config(config)
+        pipeline = AvatarPipeline(config)
+        pipeline.set_mirror(True)  # the frame's tracking dict then has its hands swapped in order
+        last: list[dict] = []
+        source = open_source("demo", SourceSettings(realtime=False))
+        runner = Runner(source, pipeline, outputs, log=lambda line: None, bounds=RunBounds(frames=3),
+                        on_result=lambda item, lm, result, latency_ms: last.append(result.frame.tracking))
+        try:
+            counters = runner.run()
+        finally:
+            outputs.close()
+        parts = ("pose", "face", "left_hand", "right_hand")
+        assert list(counters.tracked) == list(parts)
+        assert counters.tracked == {part: last[-1][part] for part in parts}

@@ -15,6 +15,7 @@ from typing import Literal
 import numpy as np
 
 PART_NAMES = ("pose", "pose_world", "face", "left_hand", "right_hand")
+_PART_SET = frozenset(PART_NAMES)
 
 # Shapes MediaPipe Holistic produces with refine_face_landmarks=True.
 PART_SHAPES: dict[str, tuple[int, int]] = {
@@ -57,6 +58,17 @@ class Landmarks:
 
     def part(self, name: str) -> np.ndarray | None:
         return getattr(self, name)
+
+    def with_parts(self, parts: dict[str, np.ndarray | None]) -> "Landmarks":
+        """A copy with the given parts (PART_NAMES) replaced: ``dataclasses.replace`` for the
+        per-frame path, without its walk over the field definitions and a frozen __init__'s
+        object.__setattr__ per field."""
+        if not parts.keys() <= _PART_SET:
+            raise ValueError(f"not landmark parts: {sorted(parts.keys() - _PART_SET)}")
+        copy = object.__new__(type(self))
+        copy.__dict__.update(self.__dict__)
+        copy.__dict__.update(parts)
+        return copy
 
     def tracked_parts(self) -> tuple[str, ...]:
         return tuple(name for name in PART_NAMES if getattr(self, name) is not None)

@@ -7,7 +7,7 @@ Adding a solver is a local change: give it a ``solve(landmarks)`` and merge its 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -34,8 +34,6 @@ _SMOOTHED_PARTS = (
     ("left_hand", "hands"),
     ("right_hand", "hands"),
 )
-# Every other Landmarks field, copied as is onto the smoothed frame.
-_UNSMOOTHED_FIELDS = tuple(f.name for f in fields(Landmarks) if f.name not in dict(_SMOOTHED_PARTS))
 
 
 @dataclass
@@ -98,9 +96,7 @@ class AvatarPipeline:
 
     def _smooth(self, lm: Landmarks) -> Landmarks:
         t = lm.t
-        smoothed = {part: smoother.smooth(getattr(lm, part), t) for part, smoother in self._smoothers.items()}
-        # dataclasses.replace, without its per-call walk over the field definitions.
-        return Landmarks(**smoothed, **{name: getattr(lm, name) for name in _UNSMOOTHED_FIELDS})
+        return lm.with_parts({part: smoother.smooth(getattr(lm, part), t) for part, smoother in self._smoothers.items()})
 
     def process(self, lm: Landmarks, timer: StageTimer) -> PipelineOutput:
         with timer.stage("smoothing"):
@@ -122,7 +118,7 @@ class AvatarPipeline:
                 bones.update(split_head_rotation(chest, face.head_world, self._neck_share))
             bones.update(face.eye_bones)
             bones.update(hands.bones)
-            bones, stacked = _finite_quats(bones)
+            stacked = _finite_quats(bones)
             frame = AvatarFrame(
                 t=lm.t,
                 bones=bones,
@@ -173,21 +169,25 @@ class AvatarPipeline:
 _PLAIN_SQUARED_LENGTH = 0.25
 
 
-def _finite_quats(bones: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], StackedBones | None]:
-    """Every bone's quaternion finite and unit (non-finite parts zeroed, then a zero quaternion
-    becomes identity), as one stacked operation rather than one per bone; and that stack."""
+def _finite_quats(bones: dict[str, np.ndarray]) -> StackedBones | None:
+    """Makes every bone's quaternion finite and unit (non-finite parts zeroed, then a zero
+    quaternion becomes identity), as one stacked operation rather than one per bone. The
+    values of ``bones`` (the pipeline's own merged dict) are replaced by the rows of that
+    stack, which is returned."""
     if not bones:
-        return {}, None
+        return None
     stacked = stack_rows(list(bones.values()), 4)
     # quat.normalize's own arithmetic (same products, sum and root), so the usual all-finite,
     # clearly non-zero frame skips its masks and the np.where of _finite_or_zero.
     squared = np.add.reduce(stacked * stacked, axis=-1, keepdims=True)
     if math.isfinite(np.add.reduce(squared, axis=None)) and np.minimum.reduce(squared, axis=None) >= _PLAIN_SQUARED_LENGTH:
-        stacked = stacked / np.sqrt(squared)
+        stacked = stacked / np.sqrt(squared, out=squared)
     else:
         stacked = quat.normalize(_finite_or_zero(stacked))
     stacked_bones = StackedBones.of(stacked)
-    return dict(zip(bones, stacked_bones.rows)), stacked_bones
+    # Same keys, new values: an update in place, not a second dict.
+    bones.update(zip(tuple(bones), stacked_bones.rows))
+    return stacked_bones
 
 
 def _finite_or_zero(values: np.ndarray) -> np.ndarray:

@@ -3,7 +3,7 @@ final quaternion check, the VMC encoder)."""
 from __future__ import annotations
 
 import operator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -19,27 +19,30 @@ def stack_rows(rows: list, width: int) -> np.ndarray:
     (the usual case) are joined as bytes: bytes.join takes only C-contiguous buffers, so the
     bytes are the values in order, and it is ~5x faster than np.concatenate's per-array
     setup. Other flat rows are concatenated, anything else takes np.array's way."""
+    n = len(rows)
     try:
-        if set(map(_dtype, rows)) == {_FLOAT} and set(map(_nbytes, rows)) == {width * _FLOAT.itemsize}:
-            return np.frombuffer(b"".join(rows), float).reshape(len(rows), width)
+        # list.count compares by identity first: every row's dtype is the one float64 object
+        # and every size the same small int, so no dtype hashing as a set would do.
+        if list(map(_dtype, rows)).count(_FLOAT) == n and list(map(_nbytes, rows)).count(width * _FLOAT.itemsize) == n:
+            return np.frombuffer(b"".join(rows), float).reshape(n, width)
     except (AttributeError, TypeError, BufferError, ValueError):
         pass
     try:
         # Equal lengths first: rows of 8 and 0 would concatenate to the right size.
         if len(set(map(len, rows))) == 1:
-            return np.concatenate(rows, dtype=float).reshape(len(rows), width)
+            return np.concatenate(rows, dtype=float).reshape(n, width)
     except (ValueError, TypeError):
         pass
-    return np.array(rows, dtype=float).reshape(len(rows), width)
+    return np.array(rows, dtype=float).reshape(n, width)
 
 
-@dataclass(frozen=True)
-class StackedBones:
+class StackedBones(NamedTuple):
     """A frame's bone quaternions as the one array they were made from: ``array`` is (n, 4),
     read-only, every row finite and unit; ``rows`` are the row views the frame's bones dict
     holds, in its order. An output that finds exactly these objects in a frame can send
     ``array`` as it is instead of stacking and checking the rows again (read-only, so nothing
-    can have changed them since)."""
+    can have changed them since). A NamedTuple: immutable, and made per frame for a fraction
+    of a frozen dataclass's __init__."""
 
     rows: tuple[np.ndarray, ...]
     array: np.ndarray

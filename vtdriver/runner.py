@@ -59,6 +59,7 @@ class StopFlag:
 # message starts quoting one, it is quoting frame or landmark data, which never goes to a log.
 _ARRAY_TEXT = re.compile(r"array\(|\[\s*[-\d.\[]")
 _MAX_REASON_CHARS = 160
+_TRACKED_PARTS = ("pose", "face", "left_hand", "right_hand")  # RunCounters.tracked, in this order
 
 
 def _reason(exc: BaseException) -> str:
@@ -103,6 +104,8 @@ class Runner:
         self._reported_errors: set[str] = set()
         # (source t, time.monotonic) of the last item, and the frameless ticks since it.
         self._timeline: tuple[float, float, int] | None = None
+        # The latest sent frame's tracking flags (AvatarFrame.tracking).
+        self._tracking: dict[str, bool] | None = None
 
     def _skip(self, what: str, exc: BaseException) -> None:
         self.counters.frames_skipped += 1
@@ -211,12 +214,9 @@ class Runner:
                 self.counters.frames_out += 1
                 if self.counters.frames_out == 1:
                     _settle_heap()
-                self.counters.tracked = {
-                    "pose": result.frame.tracking.get("pose", False),
-                    "face": result.frame.tracking.get("face", False),
-                    "left_hand": result.frame.tracking.get("left_hand", False),
-                    "right_hand": result.frame.tracking.get("right_hand", False),
-                }
+                # counters.tracked is read by the status line and at the end of the run: it is
+                # made from the latest frame's flags then, not rebuilt every frame.
+                self._tracking = result.frame.tracking
                 last_t = lm.t
                 self._maybe_status()
         finally:
@@ -230,7 +230,13 @@ class Runner:
                 # mid-gesture.
                 self.outputs.send(self.pipeline.rest_output(last_t))
             self._read_source_counters()
+            self._read_tracking()
         return self.counters
+
+    def _read_tracking(self) -> None:
+        tracking = self._tracking
+        if tracking is not None:
+            self.counters.tracked = {part: tracking.get(part, False) for part in _TRACKED_PARTS}
 
     def _read_source_counters(self) -> None:
         stats = getattr(self.source, "stats", None)
@@ -243,6 +249,7 @@ class Runner:
         if self.status is None or not self.status.due():
             return
         self._read_source_counters()
+        self._read_tracking()
         sent, errors = self.outputs.totals()
         self._log(self.status.render(self.counters, self.timer, sent, errors))
 
