@@ -94,15 +94,19 @@ def solve_limb(
     r, m, e = _floats(root), _floats(middle), _floats(end)
     upper_vec = (m[0] - r[0], m[1] - r[1], m[2] - r[2])
     lower_vec = (e[0] - m[0], e[1] - m[1], e[2] - m[2])
-    if not (_is_direction(upper_vec) and _is_direction(lower_vec)):
+    # _is_direction and fr.unit written out on lengths computed once: a direction is at least
+    # MIN_LENGTH long, so fr.unit would not refuse it.
+    upper_length, lower_length = fr.length(upper_vec), fr.length(lower_vec)
+    if not (math.isfinite(upper_length) and upper_length > bone_frames.MIN_LENGTH
+            and math.isfinite(lower_length) and lower_length > bone_frames.MIN_LENGTH):
         return None
     _, lower_name, end_name = bones
     rest_upper, rest_lower = _REST_DIRECTIONS[lower_name], _REST_DIRECTIONS[end_name]
     flexion_rest_v: fr.Vec = _floats(flexion_rest)  # type: ignore[assignment]
     parent: fr.Quat = _floats(parent_world)  # type: ignore[assignment]
     end_q: fr.Quat | None = None if end_world is None else _floats(end_world)  # type: ignore[assignment]
-    u = _unit_or_x(upper_vec)
-    bend = fr.perpendicular(_unit_or_x(lower_vec), u)
+    u = fr.divided(upper_vec, upper_length)
+    bend = fr.perpendicular(fr.divided(lower_vec, lower_length), u)
     # Without a usable end bone: the roll of the shortest swing from the parent's rest
     # direction, i.e. the limb's roll as if it had only swung (never along u unless reversed).
     swing_from_rest = _shortest_arc(fr.rotate(parent, rest_upper), u)
@@ -111,9 +115,9 @@ def solve_limb(
         from_end = fr.perpendicular(fr.rotate(end_q, flexion_rest_v), u)
         if _is_direction(from_end) and fr.length(from_end) > _PLANE_FULLY_TRUSTED_SINE:
             fallback = from_end
-    fallback = _unit_or_x(fr.perpendicular(fallback, u))
+    fallback = fr.unit(fr.perpendicular(fallback, u)) or _X
     trust = _smoothstep(fr.length(bend) / _PLANE_FULLY_TRUSTED_SINE)
-    bend_dir = _unit_or_x(bend)
+    bend_dir = fr.unit(bend) or _X
     keep = 1.0 - trust
     flexion = (trust * bend_dir[0] + keep * fallback[0], trust * bend_dir[1] + keep * fallback[1], trust * bend_dir[2] + keep * fallback[2])
     if not _is_direction(flexion):  # type: ignore[arg-type]
