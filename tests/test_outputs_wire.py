@@ -264,3 +264,14 @@ def test_vmc_positions_and_shape_reused_only_when_they_cannot_have_changed():
             assert got == reference(positions)
             if change is not None:
                 change[1, 1] += 0.25
+
+
+def test_vmc_root_rotation_changed_in_place_is_sent_as_it_is_now():
+    encoder = VmcFrameEncoder()
+    rotation = np.array([0.0, 0.0, 0.0, 1.0])
+    for value in (0.25, 0.5):
+        rotation[0] = value
+        root = ([0.0, 1.0, 0.0], rotation.tolist())
+        want = VmcFrameEncoder().encode([], [], (1,), 0.0, root)
+        assert encoder.encode_arrays((), np.zeros((0, 3)), np.zeros((0, 4)), (), np.zeros(0), (1,), 0.0,
+                                     np.array([0.0, 1.0, 0.0]), rotation) == want

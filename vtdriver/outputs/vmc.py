@@ -28,6 +28,7 @@ from vtdriver.rows import StackedBones, stack_rows
 
 DEFAULT_VMC_TARGET = "127.0.0.1:39539"  # the spec's default Marionette port
 _IDENTITY = np.array([0.0, 0.0, 0.0, 1.0])
+_IDENTITY.flags.writeable = False  # the root rotation of every frame: the encoder stores it once
 _ZERO_POSITION = np.zeros(3)
 _NO_VALUES = np.zeros(0)
 # A quaternion whose largest component is below this has no usable direction (a unit

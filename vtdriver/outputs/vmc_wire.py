@@ -50,7 +50,8 @@ _TRANSFORM_FLOATS = 7  # px, py, pz, qx, qy, qz, qw
 _INT32 = struct.Struct(">i")
 _INT31_MAX = 2**31 - 1  # python-osc sends ints with bit_length() > 31 as int64
 _MAX_CACHED_LAYOUTS = 8
-_IDENTITY = (0.0, 0.0, 0.0, 1.0)
+_IDENTITY = np.array([0.0, 0.0, 0.0, 1.0])
+_IDENTITY.flags.writeable = False
 
 
 def _message_prefix(address: str, tags: str, strings: Sequence[str] = ()) -> bytes:
@@ -120,6 +121,7 @@ class _FrameLayout:
         self.rotation_values = self.values[n_root : n_root + 4 * n_bones].reshape(n_bones, 4)
         self.blend_values = self.values[n_root + 4 * n_bones : n_root + 4 * n_bones + len(blend_names)]
         self._positions_from: np.ndarray | None = None
+        self._root_rotation_from: np.ndarray | None = None
         whole = memoryview(self.buffer)
         self.datagram_views = tuple(whole[start:end] for start, end in self.bounds)
 
@@ -134,13 +136,26 @@ class _FrameLayout:
         values = values.ravel()
         _zero_unsendable(values)
         self.words[self.position_slots] = values
-        fixed = isinstance(positions, np.ndarray) and not positions.flags.writeable and positions.flags.owndata
-        self._positions_from = positions if fixed else None
+        self._positions_from = positions if _unchanging(positions) else None
+
+    def set_root_rotation(self, rotation: np.ndarray) -> None:
+        """Stores the root rotation into ``values``, which keep it from frame to frame: skipped
+        for the unchanging array stored last time, as ``set_positions``."""
+        if rotation is self._root_rotation_from and not rotation.flags.writeable:
+            return
+        self.root_values[3:] = rotation
+        self._root_rotation_from = rotation if _unchanging(rotation) else None
 
     def fill(self) -> None:
         """Stores ``values`` into the datagrams."""
         _zero_unsendable(self.values)
         self.words[self.float_slots] = self.values
+
+
+def _unchanging(values: object) -> bool:
+    """A read-only array that owns its data: nothing can change it (a read-only view could
+    change through a writeable base)."""
+    return isinstance(values, np.ndarray) and not values.flags.writeable and values.flags.owndata
 
 
 def _zero_unsendable(values: np.ndarray) -> None:
@@ -262,7 +277,7 @@ class VmcFrameEncoder:
         layout = self._layout(has_root, bone_names, blend_names, ok_args)
         if has_root:
             layout.root_values[:3] = root_position
-            layout.root_values[3:] = _IDENTITY if root_rotation is None else root_rotation
+            layout.set_root_rotation(_IDENTITY if root_rotation is None else root_rotation)
         if len(bone_names):
             layout.set_positions(bone_positions)
             layout.rotation_values[...] = bone_rotations
