@@ -49,10 +49,15 @@ def image_to_unity(points: np.ndarray, image_size: tuple[int, int]) -> np.ndarra
 
 
 def _image_to_unity_scale(image_size: tuple[int, int]) -> np.ndarray:
-    # One product instead of two: the signs are exact, so (x * s) * -1 and x * -s are the same
-    # bits. Runs on every hand, face and pose conversion of every frame.
+    # One product by the signed scale instead of two, and the scale made from Python floats in
+    # one call: the signs are exact, so (x * s) * -1 and x * -s are the same bits. Runs on every
+    # hand, face and pose conversion of every frame.
     width, height = image_size
-    return np.array([width, height, width], dtype=float) * MEDIAPIPE_TO_UNITY
+    sx, sy, sz = _UNITY_SIGNS
+    return np.array((width * sx, height * sy, width * sz))
+
+
+_UNITY_SIGNS = tuple(MEDIAPIPE_TO_UNITY.tolist())
 
 
 def unity_to_world(points: np.ndarray) -> np.ndarray:
