@@ -85,7 +85,8 @@ def test_measured_features_equal_the_full_mesh_features(points):
     face, size = golden_face()[:points], (820, 1024)
     pose = head_pose(face, size)
     for rows, features in (measure_face(face, size), FaceMeasurer().measure(face, size)):
-        assert np.allclose(features, compute_features(pose.local), rtol=0, atol=1e-15)
+        # The solver folds the origin and the image scale into its products: rounding differs.
+        assert np.allclose(features, compute_features(pose.local), rtol=0, atol=1e-14)
         assert np.allclose(rows, pose.rotation, rtol=0, atol=1e-15)
         if points == 468:
             assert np.all(np.array(features)[[FEATURE_INDEX[n] for n in ("iris_x_r", "iris_x_l", "iris_y_r", "iris_y_l")]] == 0)

@@ -201,6 +201,12 @@ def feature_values(table: _Table, gathered: np.ndarray) -> list[float]:
         # A non-finite coordinate must spoil only the features that use it, as when each
         # feature was computed on its own; in the product its zero coefficients spread NaN.
         out = np.where(table.uses, table.matrix * gathered, 0.0).sum(axis=1).tolist()
+    return features_from_rows(out)
+
+
+def features_from_rows(out: list[float]) -> list[float]:
+    """``feature_values`` from the table's rows (``_Table.matrix`` times the gathered
+    coordinates), however the caller worked them out."""
     # The non-linear steps touch ~25 numbers: plain floats, not a dozen tiny numpy calls, and
     # named rather than indexed (the layout is checked where the table is built).
     # ``0.0 if 0.0 > x else x`` is max(x, 0.0) without a call: a NaN is kept as np.maximum

@@ -16,7 +16,7 @@ import numpy as np
 from vtdriver import coords
 from vtdriver.numeric import all_finite
 from vtdriver.solvers import face_indices as fi
-from vtdriver.solvers.face_features import feature_table, feature_values
+from vtdriver.solvers.face_features import feature_table, feature_values, features_from_rows
 from vtdriver.solvers.face_geometry import FRAME_LANDMARKS, FRAME_WEIGHTS, head_rotation_rows
 
 # Below this image size, a mesh whose sum of squares is finite (every |value| < 1.4e154)
@@ -27,13 +27,49 @@ _SAFE_IMAGE_SIZE = 1e150
 
 class _Plan:
     """The rows to gather for one feature table: the head frame's landmarks, then the
-    features' (a landmark in both is gathered twice), so each part is a slice of one array."""
+    features' (a landmark in both is gathered twice), so each part is a slice of one array.
+
+    And for the usual path (``_measure_scaled``): the union of those landmarks, frame ones
+    first, and a matrix that gives every feature row from the union's raw coordinates turned
+    into head axes (scaled, rotated, divided by the eye span: one 3x3 product), gathered at
+    ``picks``. The origin (the eye corners' mean) is one of those linear mixes, so each row's
+    origin subtraction is folded into its coefficients: no per-point subtraction."""
 
     def __init__(self, points: int):
         self.table = feature_table(points)
         self.rows = np.concatenate((FRAME_LANDMARKS, self.table.landmarks))
         self.frame = slice(0, len(FRAME_LANDMARKS))
         self.features = slice(len(FRAME_LANDMARKS), len(self.rows))
+        table = self.table
+        others = np.setdiff1d(table.landmarks, FRAME_LANDMARKS)
+        self.union = np.concatenate((FRAME_LANDMARKS, others))
+        column = {int(index): i for i, index in enumerate(self.union)}
+        origin = {column[int(index)]: weight for index, weight in zip(FRAME_LANDMARKS, FRAME_WEIGHTS[2]) if weight}
+        rows: list[dict[int, float]] = []
+        for row in table.matrix:
+            used = np.nonzero(row)[0]
+            axes = set(table.axes[used].tolist())
+            if len(axes) > 1:
+                raise AssertionError("a feature row mixes head axes")
+            mix: dict[int, float] = {}
+            if axes:
+                axis = axes.pop()
+                for k in used:
+                    key = column[int(table.points[k])] * 3 + axis
+                    mix[key] = mix.get(key, 0.0) + row[k]
+                total = row.sum()
+                for col, weight in origin.items():
+                    key = col * 3 + axis
+                    mix[key] = mix.get(key, 0.0) - total * weight
+            rows.append(mix)
+        keys = sorted({key for mix in rows for key in mix})
+        index = {key: i for i, key in enumerate(keys)}
+        self.picks = np.array(keys, dtype=np.intp)  # into the (union, 3) head coordinates, flattened
+        self.mix = np.zeros((len(rows), len(keys)))
+        for r, mix in enumerate(rows):
+            for key, coefficient in mix.items():
+                self.mix[r, index[key]] = coefficient
+        self.mix.setflags(write=False)
 
 
 _WITH_IRIS = _Plan(fi.NUM_LANDMARKS)
@@ -43,78 +79,80 @@ _MESH_ONLY = _Plan(fi.NUM_MESH_LANDMARKS)
 class FaceMeasurer:
     """``measure_face`` for a stream, keeping the image-to-Unity factors of the last image
     size: ``coords.image_to_unity`` is a per-axis scale (with coords' signs), so scaling by
-    its image of (1, 1, 1) gives the same numbers (negation is exact) without rebuilding the
+    its image of (1, 1, 1) gives the same numbers up to rounding without rebuilding the
     scale every frame, which cost as much as the rest of the geometry."""
 
     def __init__(self) -> None:
         self._size: tuple[int, int] | None = None
-        self._scales: dict[int, np.ndarray] | None = None
+        self._scale: list[float] | None = None
 
     def measure(self, face: np.ndarray, image_size: tuple[int, int]) -> tuple[list[list[float]], list[float]] | None:
         if image_size != self._size:
             # An unusable or huge size takes measure_face's general path.
             usable = 0 < min(image_size) and max(image_size) < _SAFE_IMAGE_SIZE
-            self._scales = _plan_scales(image_size) if usable else None
+            self._scale = _axis_scale(image_size) if usable else None
             self._size = image_size
-        if self._scales is None:
+        if self._scale is None:
             return measure_face(face, image_size)
-        return _measure(face, image_size, self._scales)
+        return _measure(face, image_size, self._scale)
 
 
-def _plan_scales(image_size: tuple[int, int]) -> dict[int, np.ndarray]:
-    """Per plan (by its row count), the image-to-Unity factors repeated for every gathered
-    row: a product of two arrays of one shape runs as one flat loop, where broadcasting the
-    3 factors loops over the rows (measured twice as slow)."""
-    to_unity = coords.image_to_unity(np.ones(3), image_size)
-    scales = {}
-    for plan in (_WITH_IRIS, _MESH_ONLY):
-        scale = np.tile(to_unity, (len(plan.rows), 1))
-        scale.setflags(write=False)
-        scales[len(plan.rows)] = scale
-    return scales
+def _axis_scale(image_size: tuple[int, int]) -> list[float]:
+    """The image-to-Unity factor of each axis."""
+    return coords.image_to_unity(np.ones(3), image_size).tolist()
 
 
 def measure_face(face: np.ndarray, image_size: tuple[int, int]) -> tuple[list[list[float]], list[float]] | None:
     """(rows of the head rotation, ``FEATURE_NAMES`` values) of normalised face landmarks,
     or None where ``head_pose`` gives None. Equal to ``head_pose(face, image_size).rotation``
-    and ``pose_features`` of that pose."""
+    and ``pose_features`` of that pose (up to rounding)."""
     if min(image_size) <= 0:
         return None
     safe = max(image_size) < _SAFE_IMAGE_SIZE
-    return _measure(face, image_size, _plan_scales(image_size) if safe else None)
+    return _measure(face, image_size, _axis_scale(image_size) if safe else None)
 
 
-def _measure(face: np.ndarray, image_size: tuple[int, int], scales: dict[int, np.ndarray] | None):
-    """``measure_face`` for a usable ``image_size``; ``scales`` (``_plan_scales``) only for a
+def _measure(face: np.ndarray, image_size: tuple[int, int], scale: list[float] | None):
+    """``measure_face`` for a usable ``image_size``; ``scale`` (``_axis_scale``) only for a
     size below ``_SAFE_IMAGE_SIZE``, None otherwise."""
     face = np.asarray(face, dtype=float)
     if face.ndim != 2 or face.shape[0] < fi.NUM_MESH_LANDMARKS:
         return None
     flat = (face if face.shape[1] == 3 else face[:, :3]).ravel()
-    if not (math.isfinite(flat.dot(flat)) and scales is not None):
+    if not (math.isfinite(flat.dot(flat)) and scale is not None):
         # A bad value, or one that might overflow in pixels: the exact check on the whole mesh.
         if not all_finite(coords.image_to_unity(face, image_size)):
             return None
     plan = _WITH_IRIS if face.shape[0] >= fi.NUM_LANDMARKS else _MESH_ONLY
-    gathered = face.take(plan.rows, axis=0)
-    if scales is None:
-        points = coords.image_to_unity(gathered, image_size)
-    elif gathered.shape[1] == 3:
-        points = np.multiply(gathered, scales[len(gathered)], out=gathered)  # a fresh gather
-    else:
-        points = gathered[:, :3] * scales[len(gathered)]
-    vectors = FRAME_WEIGHTS.dot(points[plan.frame])
-    across, up, _, span = vectors.tolist()
+    if scale is not None:
+        return _measure_scaled(face, plan, scale)
+    points = coords.image_to_unity(face.take(plan.rows, axis=0), image_size)
+    across, up, origin, span = FRAME_WEIGHTS.dot(points[plan.frame]).tolist()
     rows = head_rotation_rows(across, up)
     eye_span = math.sqrt(span[0] * span[0] + span[1] * span[1] + span[2] * span[2])
     if rows is None or eye_span < 1e-9:
         return None
     # HeadPose.local_points: (points - origin) @ (rotation / eye_span).
-    # Dividing on floats and building the 3x3 from a flat list: the same values as
-    # np.array(rows) / eye_span at half the cost.
-    (r00, r01, r02), (r10, r11, r12), (r20, r21, r22) = rows
-    to_head = np.array([r00 / eye_span, r01 / eye_span, r02 / eye_span, r10 / eye_span, r11 / eye_span,
-                        r12 / eye_span, r20 / eye_span, r21 / eye_span, r22 / eye_span]).reshape(3, 3)
-    feature_points = points[plan.features]  # a view of the fresh gather: subtracted in place
-    local = np.subtract(feature_points, vectors[2], out=feature_points).dot(to_head)
+    local = (points[plan.features] - origin).dot(np.array(rows) / eye_span)
     return rows, feature_values(plan.table, local.take(plan.table.landmark_flat))
+
+
+def _measure_scaled(face: np.ndarray, plan: _Plan, scale: list[float]):
+    """``_measure`` of a finite mesh whose pixel coordinates cannot overflow: the raw
+    landmarks times the 3x3 that scales them to Unity axes and turns them into head axes
+    (rotation / eye span), then one product with ``plan.mix``."""
+    raw = face.take(plan.union, axis=0)
+    if raw.shape[1] != 3:
+        raw = raw[:, :3]
+    (ax, ay, az), (ux, uy, uz), _, (sx, sy, sz) = FRAME_WEIGHTS.dot(raw[plan.frame]).tolist()
+    s0, s1, s2 = scale
+    rows = head_rotation_rows([s0 * ax, s1 * ay, s2 * az], [s0 * ux, s1 * uy, s2 * uz])
+    sx, sy, sz = s0 * sx, s1 * sy, s2 * sz
+    eye_span = math.sqrt(sx * sx + sy * sy + sz * sz)
+    if rows is None or eye_span < 1e-9:
+        return None
+    (r00, r01, r02), (r10, r11, r12), (r20, r21, r22) = rows
+    k0, k1, k2 = s0 / eye_span, s1 / eye_span, s2 / eye_span
+    to_head = np.array([k0 * r00, k0 * r01, k0 * r02, k1 * r10, k1 * r11, k1 * r12,
+                        k2 * r20, k2 * r21, k2 * r22]).reshape(3, 3)
+    return rows, features_from_rows(plan.mix.dot(raw.dot(to_head).take(plan.picks)).tolist())
