@@ -134,3 +134,19 @@ def test_measure_skips_a_non_finite_hand():
     assert _measure(bad, None, (640, 480)) == {}
     assert _measure(None, None, (640, 480)) == {}
     assert _measure(good, good, (640, 480))["right"].centre is not None
+
+
+def test_finite_parts_names_the_checked_hands_of_the_returned_landmarks_only():
+    check = HandednessCheck()
+    good = _hand_at((0.6, 0.6))
+    bad = _hand_at((0.4, 0.6))
+    bad[3, 0] = np.nan
+    lm = Landmarks(t=0.0, image_size=SIZE, pose=_pose((0.6, 0.6), (0.4, 0.6)), left_hand=good, right_hand=bad)
+    out = check.correct(lm)
+    assert check.finite_parts(out) == {"left_hand"}
+    # Any other landmarks (an earlier frame, a copy) get no hand-off: their hands are checked again.
+    assert check.finite_parts(lm.with_parts({})) == frozenset()
+    swapped = Landmarks(t=0.0, image_size=SIZE, pose=_pose((0.6, 0.6), (0.4, 0.6)), left_hand=None, right_hand=good)
+    fresh = HandednessCheck()
+    out = fresh.correct(swapped)
+    assert out.left_hand is good and fresh.finite_parts(out) == {"left_hand"}

@@ -220,3 +220,27 @@ def test_stream_equals_a_direct_fit_of_its_recent_samples(window, polyorder, lag
         weights = savgol_weights(times, polyorder, max(len(kept) - 1 - lag, 0))
         expected = np.tensordot(weights, np.array([s for _, s in kept]), axes=1)
         assert np.allclose(out, expected, rtol=0, atol=1e-9), k
+
+
+def test_four_column_points_smooth_xyz_like_a_stream_and_keep_visibility_bits():
+    settings = SmoothingSettings(window=5, polyorder=1)
+    smoother, stream = LandmarkSmoother(settings), SavitzkyGolayStream(settings)
+    rng = np.random.default_rng(7)
+    for i in range(12):
+        points = rng.uniform(size=(33, 4))
+        points[4, 3] = np.nan  # a NaN visibility is passed through, not a drop-out
+        if i == 6:
+            points[2, 1] = np.nan  # a NaN coordinate borrows from the history, as a stream's does
+        out = smoother.smooth(points, i / FPS)
+        expected = stream.update(points[:, :3], i / FPS)
+        assert np.array_equal(out[:, :3], expected)
+        assert np.array_equal(out[:, 3], points[:, 3], equal_nan=True)
+
+
+def test_finite_hand_off_skips_the_check_and_gives_the_same_values():
+    settings = SmoothingSettings(window=5, polyorder=1)
+    checked, trusted = LandmarkSmoother(settings), LandmarkSmoother(settings)
+    samples = np.random.default_rng(8).uniform(size=(8, 21, 3))
+    got = [trusted.smooth(points, i / FPS, finite=True) for i, points in enumerate(samples)]
+    want = [checked.smooth(points, i / FPS) for i, points in enumerate(samples)]
+    assert all(map(np.array_equal, got, want))

@@ -95,13 +95,18 @@ class AvatarPipeline:
         self._face = FaceSolver(self._config.face, profile)
 
     def _smooth(self, lm: Landmarks) -> Landmarks:
+        """Handedness first, then each part's smoother: a swapped frame must not mix the two
+        hands' filter histories. Hands the check found finite are not checked again."""
+        lm = self._hands.correct_handedness(lm)
+        finite = self._hands.handedness.finite_parts(lm)
         t = lm.t
-        return lm.with_parts({part: smoother.smooth(getattr(lm, part), t) for part, smoother in self._smoothers.items()})
+        return lm.with_parts(
+            {part: smoother.smooth(getattr(lm, part), t, part in finite) for part, smoother in self._smoothers.items()}
+        )
 
     def process(self, lm: Landmarks, timer: StageTimer) -> PipelineOutput:
         with timer.stage("smoothing"):
-            # Handedness first: a swapped frame must not mix the two hands' filter histories.
-            lm = self._smooth(self._hands.correct_handedness(lm))
+            lm = self._smooth(lm)
         with timer.stage("body"):
             # Both hands' Unity points and Hand bone frames, once for the body and the hands.
             hand_input = hand_frames(lm)
@@ -112,41 +117,47 @@ class AvatarPipeline:
             hands = self._hands.process(lm, handedness_checked=True, hands=hand_input)
 
         with timer.stage("mapping"):
-            bones = dict(body.bones)
-            if face.head_world is not None:
-                chest = body.world_rotation("UpperChest")
-                bones.update(split_head_rotation(chest, face.head_world, self._neck_share))
-            bones.update(face.eye_bones)
-            bones.update(hands.bones)
-            stacked = _finite_quats(bones)
-            frame = AvatarFrame(
-                t=lm.t,
-                bones=bones,
-                root_position=body.root_position,
-                blendshapes=_unit_weights(face.blendshapes),
-                gestures=dict(hands.gestures),
-                events=list(hands.events),
-                tracking={
-                    "pose": body.tracked,
-                    "face": face.tracked,
-                    "left_hand": hands.tracked.get("left", False),
-                    "right_hand": hands.tracked.get("right", False),
-                },
-                index=lm.index,
-                capture_ns=lm.capture_ns,
-            )
-            frame = coords.apply_mirror(frame, self._mirror)
-            # Actions run on the mirrored frame, so "right" in actions.toml is always the
-            # avatar's right hand.
-            overrides, messages = self._actions.update(frame.events, frame.gestures, frame.t, base=frame.blendshapes)
-            for name, weight in overrides.items():
-                frame.blendshapes[name] = _unit(weight)
-            self._held = dict(frame.gestures)
+            frame, messages, stacked = self._frame(lm, body, face, hands)
         observed = coords.mirror_sides(hands.observed, self._mirror)
-        if frame.bones is not bones:
-            stacked = None  # mirrored: new bone arrays
         return PipelineOutput(frame=frame, messages=list(messages), observed_gestures=observed, landmarks=lm,
                               stacked_bones=stacked)
+
+    def _frame(self, lm: Landmarks, body, face, hands) -> tuple[AvatarFrame, list, StackedBones | None]:
+        """The solvers' results merged into one checked (and mirrored) frame, with the
+        gesture actions applied: the pipeline's "mapping" stage."""
+        bones = dict(body.bones)
+        if face.head_world is not None:
+            chest = body.world_rotation("UpperChest")
+            bones.update(split_head_rotation(chest, face.head_world, self._neck_share))
+        bones.update(face.eye_bones)
+        bones.update(hands.bones)
+        stacked = _finite_quats(bones)
+        frame = AvatarFrame(
+            t=lm.t,
+            bones=bones,
+            root_position=body.root_position,
+            blendshapes=_unit_weights(face.blendshapes),
+            gestures=dict(hands.gestures),
+            events=list(hands.events),
+            tracking={
+                "pose": body.tracked,
+                "face": face.tracked,
+                "left_hand": hands.tracked.get("left", False),
+                "right_hand": hands.tracked.get("right", False),
+            },
+            index=lm.index,
+            capture_ns=lm.capture_ns,
+        )
+        frame = coords.apply_mirror(frame, self._mirror)
+        if frame.bones is not bones:
+            stacked = None  # mirrored: new bone arrays
+        # Actions run on the mirrored frame, so "right" in actions.toml is always the
+        # avatar's right hand.
+        overrides, messages = self._actions.update(frame.events, frame.gestures, frame.t, base=frame.blendshapes)
+        for name, weight in overrides.items():
+            frame.blendshapes[name] = _unit(weight)
+        self._held = dict(frame.gestures)
+        return frame, messages, stacked
 
     def rest_output(self, t: float) -> PipelineOutput:
         """The last frame of a run: every bone at rest, no expression, tracking lost, and an

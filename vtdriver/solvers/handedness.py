@@ -36,6 +36,7 @@ POSE_LEFT_WRIST, POSE_RIGHT_WRIST = 15, 16
 POSE_LEFT_SHOULDER, POSE_RIGHT_SHOULDER = 11, 12
 HAND_WRIST, HAND_MIDDLE_MCP = 0, 9
 SIDES = ("left", "right")
+_HAND_PARTS = {"left": "left_hand", "right": "right_hand"}
 # A hand moving at ~2 m/s travels ~7 cm per frame at 30 fps, under one palm length (~10 cm);
 # two palm lengths leave room for a dropped frame.
 _CONTINUITY_PALMS = 2.0
@@ -124,6 +125,8 @@ class HandednessCheck:
         self._previous: dict[str, tuple[fr.Vec, float]] = {}
         self.swaps = 0  # how many frames were corrected, for diagnostics
         self.duplicates = 0  # frames where both hand models sat on one hand
+        # The landmarks the last ``correct`` returned and their hand parts it found all finite.
+        self._checked: tuple[Landmarks | None, frozenset[str]] = (None, frozenset())
 
     def reset(self) -> None:
         self._previous = {}
@@ -139,9 +142,17 @@ class HandednessCheck:
             self.swaps += 1
             hands = {_other(side): hand for side, hand in hands.items()}
         self._remember(hands, lm.t)
-        if not swap and duplicate is None:
-            return lm
-        return replace(lm, **{f"{side}_hand": hands[side].landmarks if side in hands else None for side in SIDES})
+        if swap or duplicate is not None:
+            lm = replace(lm, **{f"{side}_hand": hands[side].landmarks if side in hands else None for side in SIDES})
+        self._checked = (lm, frozenset(_HAND_PARTS[side] for side in hands))
+        return lm
+
+    def finite_parts(self, lm: Landmarks) -> frozenset[str]:
+        """The hand parts ("left_hand", "right_hand") of ``lm`` already found all finite, if
+        ``lm`` is what the last ``correct`` returned (else none): the next stage need not check
+        them again."""
+        checked, parts = self._checked
+        return parts if checked is lm else frozenset()
 
     def _duplicate(self, hands: dict[str, _Hand], lm: Landmarks) -> str | None:
         """The side to drop when both hands are one hand, else None."""
