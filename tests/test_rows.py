@@ -41,3 +41,22 @@ def test_new_array():
     rows = [r.copy() for r in _R]
     got = stack_rows(rows, 4)
     assert not any(np.shares_memory(got, r) for r in rows)
+
+
+def test_finite_quats_keeps_unit_rows_and_repairs_the_rest():
+    from vtdriver.pipeline import _finite_quats
+
+    unit = np.array([0.1, 0.2, 0.3, 0.0])
+    unit[3] = np.sqrt(1.0 - unit[:3] @ unit[:3])
+    bones = {"Hips": unit.copy(), "Spine": np.array([0.0, 0.0, 0.0, 2.0]), "Chest": np.array([np.nan, 0.0, 0.0, 1.0]),
+             "Neck": np.zeros(4), "Head": np.array([np.inf, 0.0, 0.0, 1.0])}
+    caller = bones["Spine"]
+    stacked = _finite_quats(bones)
+    assert np.array_equal(bones["Hips"], unit)  # unit already: kept to the bit, not normalised again
+    assert np.array_equal(bones["Spine"], [0.0, 0.0, 0.0, 1.0])
+    assert np.array_equal(bones["Chest"], [0.0, 0.0, 0.0, 1.0])
+    assert np.array_equal(bones["Neck"], [0.0, 0.0, 0.0, 1.0])
+    assert np.array_equal(bones["Head"], [0.0, 0.0, 0.0, 1.0])
+    assert np.array_equal(caller, [0.0, 0.0, 0.0, 2.0])  # the solver's array is not mutated
+    assert stacked.holds(list(bones.values())) and not stacked.array.flags.writeable
+    assert np.all(np.abs(np.einsum("ij,ij->i", stacked.array, stacked.array) - 1.0) <= 1e-12)

@@ -174,10 +174,11 @@ class AvatarPipeline:
         return PipelineOutput(frame=frame)
 
 
-# Quaternion rows whose squared length is at least this are normalized without the zero and
-# non-finite checks (a solver's rotations are unit, squared length ~1). quat.normalize treats a
-# length below 1e-9 as zero, far below this, so both paths give the same bits.
-_PLAIN_SQUARED_LENGTH = 0.25
+# Quaternion rows whose squared length is within this of 1 are kept as they are: every solver
+# makes unit rotations (squared lengths within a few 1e-16 of 1), and normalising them again
+# only moves their last bits. Within 1e-12 a row is unit to well below what a receiver's
+# float32 can tell, and any row outside (or not finite) is normalised by quat.normalize.
+_UNIT_SQUARED_TOLERANCE = 1e-12
 
 
 def _finite_quats(bones: dict[str, np.ndarray]) -> StackedBones | None:
@@ -188,12 +189,13 @@ def _finite_quats(bones: dict[str, np.ndarray]) -> StackedBones | None:
     if not bones:
         return None
     stacked = stack_rows(list(bones.values()), 4)
-    # quat.normalize's own arithmetic (same products, sum and root), so the usual all-finite,
-    # clearly non-zero frame skips its masks and the np.where of _finite_or_zero.
-    squared = np.add.reduce(stacked * stacked, axis=-1, keepdims=True)
-    if math.isfinite(np.add.reduce(squared, axis=None)) and np.minimum.reduce(squared, axis=None) >= _PLAIN_SQUARED_LENGTH:
-        stacked = stacked / np.sqrt(squared, out=squared)
-    else:
+    squared = np.add.reduce(stacked * stacked, axis=-1)
+    # A NaN fails both comparisons, an infinity the second: the usual frame is checked, not
+    # normalised again.
+    if not (
+        np.minimum.reduce(squared) >= 1.0 - _UNIT_SQUARED_TOLERANCE
+        and np.maximum.reduce(squared) <= 1.0 + _UNIT_SQUARED_TOLERANCE
+    ):
         stacked = quat.normalize(_finite_or_zero(stacked))
     stacked_bones = StackedBones.of(stacked)
     # Same keys, new values: an update in place, not a second dict.

@@ -25,11 +25,19 @@ def split_head_rotation(chest_world: np.ndarray, head_world: np.ndarray, neck_sh
     """{"Neck": local to UpperChest, "Head": local to Neck}, both (x, y, z, w). With rest
     local rotations of identity, chest * Neck * Head == head_world exactly."""
     share = min(max(float(neck_share), 0.0), 1.0) if math.isfinite(neck_share) else 0.0
-    chest = fr.unit_or_identity(tuple(np.asarray(chest_world, dtype=float).tolist()))
-    head = fr.unit_or_identity(tuple(np.asarray(head_world, dtype=float).tolist()))
+    chest = fr.unit_or_identity(_floats(chest_world))
+    head = fr.unit_or_identity(_floats(head_world))
     relative = fr.multiply(fr.conjugate(chest), head)
     if relative[3] < 0:  # the short way round, so the neck never takes the long arc
         relative = (-relative[0], -relative[1], -relative[2], -relative[3])
     neck = fr.slerp(fr.IDENTITY, fr.unit_or_identity(relative), share)
     head_local = fr.unit_or_identity(fr.multiply(fr.conjugate(neck), relative))
     return {"Neck": np.array(neck), "Head": np.array(head_local)}
+
+
+def _floats(q) -> list[float]:
+    # The solvers hand over float64 arrays: their own tolist, without an asarray call first.
+    return q.tolist() if type(q) is np.ndarray and q.dtype == _FLOAT else np.asarray(q, dtype=float).tolist()
+
+
+_FLOAT = np.dtype(float)
