@@ -180,29 +180,22 @@ class SavitzkyGolayStream:
         sample = np.asarray(sample, dtype=float)
         return self.update_checked(sample, t, all_finite(sample))
 
-    def update_checked(
-        self, sample: np.ndarray, t: float, finite: bool, index: np.ndarray | None = None
-    ) -> np.ndarray | None:
-        """``update`` for a float array whose finiteness the caller already knows. With
-        ``index`` (flat indices into ``sample``, e.g. the x, y, z of (N, 4) landmarks) the
-        filtered sample is ``sample.take(index)``, gathered straight into the history: one
-        copy instead of a strided view's copy per row; ``finite`` is then about those values."""
+    def update_checked(self, sample: np.ndarray, t: float, finite: bool) -> np.ndarray | None:
+        """``update`` for a float array whose finiteness the caller already knows (the
+        landmark smoother checks the contiguous whole rows, not the strided x, y, z)."""
         if not math.isfinite(t):
             self.reset()
             return None
-        shape = sample.shape if index is None else index.shape
         times = self._times
-        if times and (t - times[-1] > self._max_gap or t <= times[-1] or shape != self._shape):
+        if times and (t - times[-1] > self._max_gap or t <= times[-1] or sample.shape != self._shape):
             self.reset()
         if not finite:
             if not times:
                 return None
-            if index is not None:
-                sample, index = sample.take(index), None
             sample = np.where(np.isfinite(sample), sample, self._history[self._next - 1])
-        if shape != self._shape:
-            self._shape = shape
-            self._history = np.empty((2 * self._window, *shape))
+        if sample.shape != self._shape:
+            self._shape = sample.shape
+            self._history = np.empty((2 * self._window, *sample.shape))
             self._rows = self._history.reshape(2 * self._window, -1)
         row = self._next
         if row == len(self._history):
@@ -211,14 +204,11 @@ class SavitzkyGolayStream:
             self._history[:keep] = self._history[row - keep: row]
             row = keep
         # A copy: the history never aliases the caller's array.
-        if index is None:
-            self._history[row] = sample
-        else:
-            sample.take(index, out=self._history[row])
+        self._history[row] = sample
         self._next = row + 1
         times.append(float(t))
         recent = self._rows[row + 1 - len(times): row + 1]
-        return self._fit.weights(times).dot(recent).reshape(shape)
+        return self._fit.weights(times).dot(recent).reshape(self._shape)
 
 
 class LandmarkSmoother:
@@ -228,9 +218,6 @@ class LandmarkSmoother:
 
     def __init__(self, settings: SmoothingSettings):
         self._filter = SavitzkyGolayStream(settings)
-        # Flat indices of the x, y, z values in points of ``_shape`` (more than 3 columns).
-        self._shape: tuple[int, ...] | None = None
-        self._xyz: np.ndarray | None = None
 
     def reset(self) -> None:
         self._filter.reset()
@@ -242,22 +229,15 @@ class LandmarkSmoother:
             self._filter.reset()
             return None
         points = np.asarray(points, dtype=float)
-        if points.shape[-1] <= 3:
-            return self._filter.update_checked(points, t, finite or all_finite(points))
-        shape = points.shape
-        if shape != self._shape:
-            self._shape = shape
-            self._xyz = np.arange(points.size).reshape(shape)[..., :3]
-        xyz = self._xyz
+        xyz = points if points.shape[-1] <= 3 else points[..., :3]
         # Finite whole rows (the usual case) are checked in one product over contiguous memory;
         # only otherwise are x, y, z checked on their own (a NaN visibility is not a drop-out).
-        finite = finite or all_finite(points) or all_finite(points.take(xyz))
-        smoothed = self._filter.update_checked(points, t, finite, xyz)
-        if smoothed is None:
-            return None
-        # The visibility column is copied, never filtered; x, y, z are scattered back by index.
-        out = points.copy()
-        out.put(xyz, smoothed)
+        finite = finite or all_finite(points) or (xyz is not points and all_finite(xyz))
+        smoothed = self._filter.update_checked(xyz, t, finite)
+        if smoothed is None or xyz is points:
+            return smoothed
+        out = np.array(points, dtype=float)
+        out[..., :3] = smoothed
         return out
 
 
