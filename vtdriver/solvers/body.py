@@ -13,6 +13,7 @@ Window mode only: mirror mode is ``coords.apply_mirror`` on the finished AvatarF
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -105,14 +106,17 @@ def _local(parent_world: fr.Quat, child_world: fr.Quat) -> fr.Quat:
     call on one quaternion costs more than the arithmetic."""
     # fr.multiply(fr.conjugate(a), b) written out: negating a factor negates its product
     # exactly, so the terms and their rounding are the same.
+    # fr.unit_or_identity inline too (nine a frame): the same division.
     ax, ay, az, aw = parent_world
     bx, by, bz, bw = child_world
-    return fr.unit_or_identity((
-        aw * bx - ax * bw - ay * bz + az * by,
-        aw * by + ax * bz - ay * bw - az * bx,
-        aw * bz - ax * by + ay * bx - az * bw,
-        aw * bw + ax * bx + ay * by + az * bz,
-    ))
+    x = aw * bx - ax * bw - ay * bz + az * by
+    y = aw * by + ax * bz - ay * bw - az * bx
+    z = aw * bz - ax * by + ay * bx - az * bw
+    w = aw * bw + ax * bx + ay * by + az * bz
+    size = math.sqrt(x * x + y * y + z * z + w * w)
+    if 1e-9 <= size < math.inf:
+        return (x / size, y / size, z / size, w / size)
+    return fr.IDENTITY
 
 
 def _half_of(q: fr.Quat) -> fr.Quat:

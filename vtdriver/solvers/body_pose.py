@@ -111,10 +111,15 @@ def solve_torso(pose: PoseInput, upper_body_only: bool) -> dict[str, fr.Quat] | 
     else:
         hips0 = frame_rotation_of(hip_line, up, _ACROSS_UP)
         hips, chest = spine_fit.fit_full_body(hips0, chest0, hip_line, shoulder_line, up)
-    fractions = spine_fit.spine_fractions(fr.multiply(fr.conjugate(hips), chest))
     world = {"Hips": hips}
-    for k, name in enumerate(SPINE_BONES, start=1):
-        world[name] = fr.multiply(hips, fractions[k])
+    if hips is fr.IDENTITY:  # hips at rest: the products with them are the factors themselves
+        fractions = spine_fit.spine_fractions(chest)
+        for k, name in enumerate(SPINE_BONES, start=1):
+            world[name] = fractions[k]
+    else:
+        fractions = spine_fit.spine_fractions(fr.multiply(fr.conjugate(hips), chest))
+        for k, name in enumerate(SPINE_BONES, start=1):
+            world[name] = fr.multiply(hips, fractions[k])
     for side in ("Left", "Right"):
         world[f"{side}Shoulder"] = world["UpperChest"]
     return world
