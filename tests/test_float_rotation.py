@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from vtdriver import float_rotation as fr
-from vtdriver import quat
+from vtdriver import humanoid, quat
 from vtdriver.solvers import bone_frames
 from vtdriver.solvers.limb import solve_limb
 
@@ -37,14 +37,19 @@ def test_frame_rotation_and_shortest_arc_match_the_array_code(rng):
         assert _close(fr.shortest_arc(tuple(a), tuple(b)), quat.from_two_vectors(a, b))
 
 
-def test_twist_then_swing_matches_and_recomposes(rng):
+def test_limb_twist_split_matches_the_array_code_and_recomposes(rng):
+    # solve_limb splits the end bone's rotation relative to the lower bone into twist and swing
+    # on floats; bone_frames.twist_then_swing is the array code it stands in for.
+    bones = ("RightUpperArm", "RightLowerArm", "RightHand")
+    rest_lower = tuple(quat.normalize(humanoid.REST_OFFSET["RightHand"]).tolist())
     for _ in range(300):
-        q = quat.normalize(rng.normal(size=4))
-        axis = quat.normalize(rng.normal(size=3))
-        twist, swing = fr.twist_then_swing(tuple(q), tuple(axis))
-        expected_twist, expected_swing = bone_frames.twist_then_swing(q, axis)
-        assert _close(twist, expected_twist) and _close(swing, expected_swing)
-        assert _close(quat.multiply(np.array(twist), np.array(swing)), q, 1e-12)
+        root, middle, end = rng.normal(size=(3, 3))
+        parent, hand = quat.normalize(rng.normal(size=(2, 4)))
+        limb = solve_limb(root, middle, end, bones, np.array([0.0, 0.0, 1.0]), parent, hand)
+        relative = quat.multiply(quat.conjugate(np.array(limb.lower_untwisted)), hand)
+        expected_twist, expected_swing = bone_frames.twist_then_swing(relative, np.array(rest_lower))
+        assert _close(limb.twist, expected_twist) and _close(limb.end_local, expected_swing)
+        assert _close(quat.multiply(np.array(limb.twist), np.array(limb.end_local)), relative, 1e-12)
 
 
 def test_degenerate_input_is_reported_not_guessed():

@@ -120,16 +120,24 @@ def shortest_arc(a: Vec, b: Vec) -> Quat | None:
 def basis_columns(primary: Vec, secondary: Vec, primary_axis: int, secondary_axis: int) -> tuple[Vec, Vec, Vec] | None:
     """Columns of ``quat.basis``: column ``primary_axis`` along primary, ``secondary_axis`` the
     secondary made orthogonal to it, the third completing a proper rotation."""
-    p = unit(primary)
-    if p is None:
+    # unit, perpendicular, unit and cross written out: every bone frame of every frame (torso,
+    # head, feet, limbs) comes through here, and the four calls cost more than their arithmetic.
+    x, y, z = primary
+    size = math.sqrt(x * x + y * y + z * z)
+    if not _EPS <= size < math.inf:
         return None
-    s = unit(perpendicular(secondary, p))
-    if s is None:
+    p = (x / size, y / size, z / size)
+    x, y, z = secondary
+    along = x * p[0] + y * p[1] + z * p[2]
+    x, y, z = x - along * p[0], y - along * p[1], z - along * p[2]
+    size = math.sqrt(x * x + y * y + z * z)
+    if not _EPS <= size < math.inf:
         return None
     cols: list[Vec] = [p, p, p]
-    cols[secondary_axis] = s
+    cols[secondary_axis] = (x / size, y / size, z / size)
     third = 3 - primary_axis - secondary_axis
-    cols[third] = cross(cols[(third + 1) % 3], cols[(third + 2) % 3])
+    (a0, a1, a2), (b0, b1, b2) = cols[(third + 1) % 3], cols[(third + 2) % 3]
+    cols[third] = (a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0)
     return cols[0], cols[1], cols[2]
 
 
@@ -196,20 +204,3 @@ def frame_rotation_from_rest(
         (c01 * r00 + c11 * r10 + c21 * r20, c01 * r01 + c11 * r11 + c21 * r21, c01 * r02 + c11 * r12 + c21 * r22),
         (c02 * r00 + c12 * r10 + c22 * r20, c02 * r01 + c12 * r11 + c22 * r21, c02 * r02 + c12 * r12 + c22 * r22),
     ))
-
-
-def twist_then_swing(q: Quat, axis: Vec) -> tuple[Quat, Quat] | None:
-    """``bone_frames.twist_then_swing`` on floats: q = twist * swing, twist about the unit axis."""
-    unit_q = normalized(q)
-    if unit_q is None:
-        return None
-    inverse = conjugate(unit_q)
-    along = dot(inverse[:3], axis)  # type: ignore[arg-type]
-    twist_inverse = normalized((along * axis[0], along * axis[1], along * axis[2], inverse[3]))
-    if twist_inverse is None:
-        return None
-    twist = conjugate(twist_inverse)
-    swing = normalized(multiply(conjugate(twist), q))
-    if swing is None:
-        return None
-    return twist, swing

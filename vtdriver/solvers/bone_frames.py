@@ -81,31 +81,10 @@ class RestFrame:
 def frame_rotation_of(primary: fr.Vec, secondary: fr.Vec, rest: RestFrame) -> fr.Quat:
     """``frame_rotation`` for one bone given and returned as floats; a degenerate frame takes
     the array code and its fallbacks."""
-    columns = rest.columns
-    if columns is not None:
-        # fr.frame_rotation_from_rest and its basis_columns written out (the torso, head and
-        # feet build four frames a frame): the same operations in the same order.
-        x, y, z = primary
-        size = math.sqrt(x * x + y * y + z * z)
-        if 1e-9 <= size < math.inf:
-            p = (x / size, y / size, z / size)
-            x, y, z = secondary
-            along = x * p[0] + y * p[1] + z * p[2]
-            x, y, z = x - along * p[0], y - along * p[1], z - along * p[2]
-            size = math.sqrt(x * x + y * y + z * z)
-            if 1e-9 <= size < math.inf:
-                cols = [p, p, p]
-                cols[rest.secondary_axis] = (x / size, y / size, z / size)
-                third = 3 - rest.primary_axis - rest.secondary_axis
-                (a0, a1, a2), (b0, b1, b2) = cols[(third + 1) % 3], cols[(third + 2) % 3]
-                cols[third] = (a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0)
-                (c00, c01, c02), (c10, c11, c12), (c20, c21, c22) = cols
-                (r00, r01, r02), (r10, r11, r12), (r20, r21, r22) = columns
-                return fr.from_rows((
-                    (c00 * r00 + c10 * r10 + c20 * r20, c00 * r01 + c10 * r11 + c20 * r21, c00 * r02 + c10 * r12 + c20 * r22),
-                    (c01 * r00 + c11 * r10 + c21 * r20, c01 * r01 + c11 * r11 + c21 * r21, c01 * r02 + c11 * r12 + c21 * r22),
-                    (c02 * r00 + c12 * r10 + c22 * r20, c02 * r01 + c12 * r11 + c22 * r21, c02 * r02 + c12 * r12 + c22 * r22),
-                ))
+    if rest.columns is not None:
+        single = fr.frame_rotation_from_rest(primary, secondary, rest.columns, rest.primary_axis, rest.secondary_axis)
+        if single is not None:
+            return single
     arrays = (np.array(primary), np.array(secondary), np.array(rest.primary), np.array(rest.secondary))
     return tuple(frame_rotation(*arrays, rest.primary_axis, rest.secondary_axis).tolist())  # type: ignore[return-value]
 
