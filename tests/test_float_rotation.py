@@ -22,6 +22,7 @@ def test_products_and_rotations_match_quat(rng):
         a, b = quat.normalize(rng.normal(size=(2, 4)))
         v = rng.normal(size=3)
         assert _close(fr.multiply(tuple(a), tuple(b)), quat.multiply(a, b))
+        assert fr.relative(tuple(a), tuple(b)) == fr.multiply(fr.conjugate(tuple(a)), tuple(b))
         assert _close(fr.rotate(tuple(a), tuple(v)), quat.rotate(a, v))
         assert _close(fr.cross(tuple(v), tuple(b[:3])), np.cross(v, b[:3]))
 

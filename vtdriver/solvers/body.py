@@ -22,8 +22,8 @@ import numpy as np
 from vtdriver import coords, humanoid, quat
 from vtdriver import float_rotation as fr
 from vtdriver.frame import Landmarks
-from vtdriver.settings import setting
 from vtdriver.loss_easing import HoldThenEase, lerp
+from vtdriver.settings import setting
 from vtdriver.solvers import body_pose as bp
 from vtdriver.solvers.hand_frame import (
     POSE_HAND_POINTS,
@@ -104,15 +104,8 @@ def _local(parent_world: fr.Quat, child_world: fr.Quat) -> fr.Quat:
     """parent^-1 * child as a unit quaternion (identity if it is zero or not finite, as
     quat.normalize). The solver works on floats and makes arrays once, at the end: a numpy
     call on one quaternion costs more than the arithmetic."""
-    # fr.multiply(fr.conjugate(a), b) written out: negating a factor negates its product
-    # exactly, so the terms and their rounding are the same.
-    # fr.unit_or_identity inline too (nine a frame): the same division.
-    ax, ay, az, aw = parent_world
-    bx, by, bz, bw = child_world
-    x = aw * bx - ax * bw - ay * bz + az * by
-    y = aw * by + ax * bz - ay * bw - az * bx
-    z = aw * bz - ax * by + ay * bx - az * bw
-    w = aw * bw + ax * bx + ay * by + az * bz
+    # fr.unit_or_identity inline (nine a frame): the same division.
+    x, y, z, w = fr.relative(parent_world, child_world)
     size = math.sqrt(x * x + y * y + z * z + w * w)
     if 1e-9 <= size < math.inf:
         return (x / size, y / size, z / size, w / size)

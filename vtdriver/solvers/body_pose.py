@@ -117,7 +117,7 @@ def solve_torso(pose: PoseInput, upper_body_only: bool) -> dict[str, fr.Quat] | 
         for k, name in enumerate(SPINE_BONES, start=1):
             world[name] = fractions[k]
     else:
-        fractions = spine_fit.spine_fractions(fr.multiply(fr.conjugate(hips), chest))
+        fractions = spine_fit.spine_fractions(fr.relative(hips, chest))
         for k, name in enumerate(SPINE_BONES, start=1):
             world[name] = fr.multiply(hips, fractions[k])
     for side in ("Left", "Right"):

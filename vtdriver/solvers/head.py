@@ -27,11 +27,11 @@ def split_head_rotation(chest_world: np.ndarray, head_world: np.ndarray, neck_sh
     share = min(max(float(neck_share), 0.0), 1.0) if math.isfinite(neck_share) else 0.0
     chest = fr.unit_or_identity(_floats(chest_world))
     head = fr.unit_or_identity(_floats(head_world))
-    relative = fr.multiply(fr.conjugate(chest), head)
+    relative = fr.relative(chest, head)
     if relative[3] < 0:  # the short way round, so the neck never takes the long arc
         relative = (-relative[0], -relative[1], -relative[2], -relative[3])
     neck = fr.slerp(fr.IDENTITY, fr.unit_or_identity(relative), share)
-    head_local = fr.unit_or_identity(fr.multiply(fr.conjugate(neck), relative))
+    head_local = fr.unit_or_identity(fr.relative(neck, relative))
     return {"Neck": np.array(neck), "Head": np.array(head_local)}
 
 

@@ -161,12 +161,7 @@ def solve_limb(
         return LimbSolution(upper_world, lower_world, None, None)
     # fr.twist_then_swing(conjugate(lower_world) * end, rest_lower) written out: the twist's
     # inverse is the unit relative rotation's inverse projected onto the axis.
-    ax, ay, az, aw = lower_world
-    bx, by, bz, bw = end_q
-    qx = aw * bx - ax * bw - ay * bz + az * by
-    qy = aw * by + ax * bz - ay * bw - az * bx
-    qz = aw * bz - ax * by + ay * bx - az * bw
-    qw = aw * bw + ax * bx + ay * by + az * bz
+    qx, qy, qz, qw = fr.relative(lower_world, end_q)
     size = math.sqrt(qx * qx + qy * qy + qz * qz + qw * qw)
     x, y, z = rest_lower
     if 1e-9 <= size < math.inf:

@@ -262,7 +262,7 @@ def fit_full_body(hips0: fr.Quat, chest0: fr.Quat, hip_line: fr.Vec, shoulder_li
 
     def residuals(p: list[float]) -> list[float] | None:
         hips, chest = rotations(p)
-        chain = _chain_vector(fr.multiply(fr.conjugate(hips), chest))
+        chain = _chain_vector(fr.relative(hips, chest))
         direction = None if chain is None else fr.unit(fr.rotate(hips, chain))
         return None if direction is None else list(fr.cross(direction, up))
 
