@@ -91,8 +91,6 @@ class HoldThenEase:
         passed through as given; held, eased and blended values are arrays."""
         if values is None:
             out = self._lost(t)
-        elif self._returned_since is None and self._lost_since is None and self._ever_tracked:
-            out = dict(values)  # steady tracking, the common case: passed through (_tracked)
         else:
             out = self._tracked(values, t)
         self._last = out

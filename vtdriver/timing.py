@@ -95,8 +95,7 @@ class StageTimer:
         return _StageSpan(self._stats(name))
 
     def record(self, name: str, duration_ns: int) -> None:
-        stats = self._stages.get(name)
-        (self._stats(name) if stats is None else stats).add(duration_ns / 1e6)
+        self._stats(name).add(duration_ns / 1e6)
 
     def names(self) -> list[str]:
         """Recorded stages, known ones in pipeline order first."""
