@@ -1,11 +1,11 @@
 """One pass from MediaPipe's face landmarks to what the solver reads every frame: the head
 rotation and the feature vector.
 
-``head_pose`` followed by ``pose_features`` gives the same numbers, but converts all 478
-points to Unity axes and builds a ``HeadPose`` first. Only ~70 of the points are ever read
-(the head frame's and the features'), so this gathers those rows once, converts them, and
-does the same arithmetic on them: the per-frame numpy calls on the whole mesh were most of
-the face solver's geometry cost.
+``head_pose`` followed by ``compute_features`` of its local points gives the same numbers up
+to rounding, but converts all 478 points to Unity axes and builds a ``HeadPose`` first. Only
+~70 of the points are ever read (the head frame's and the features'), so this gathers those
+raw rows once and reaches the features with one 3x3 product and one mixing product: the
+per-frame numpy calls on the whole mesh were most of the face solver's geometry cost.
 """
 from __future__ import annotations
 
@@ -16,31 +16,27 @@ import numpy as np
 from vtdriver import coords
 from vtdriver.numeric import all_finite
 from vtdriver.solvers import face_indices as fi
-from vtdriver.solvers.face_features import feature_table, feature_values, features_from_rows
+from vtdriver.solvers.face_features import feature_table, features_from_rows
 from vtdriver.solvers.face_geometry import FRAME_LANDMARKS, FRAME_WEIGHTS, head_rotation_rows
 
-# Below this image size, a mesh whose sum of squares is finite (every |value| < 1.4e154)
+# Up to this image size, a mesh whose sum of squares is finite (every |value| < 1.4e154)
 # cannot overflow when scaled to pixels, so that sum alone tells whether the converted mesh
-# is finite, as head_pose checks it.
+# is finite, as head_pose checks it. No camera or recording comes near it; a size beyond it
+# is treated like a zero size (no face measured) rather than given a second, general path.
 _SAFE_IMAGE_SIZE = 1e150
 
 
 class _Plan:
-    """The rows to gather for one feature table: the head frame's landmarks, then the
-    features' (a landmark in both is gathered twice), so each part is a slice of one array.
-
-    And for the usual path (``_measure_scaled``): the union of those landmarks, frame ones
-    first, and a matrix that gives every feature row from the union's raw coordinates turned
-    into head axes (scaled, rotated, divided by the eye span: one 3x3 product), gathered at
-    ``picks``. The origin (the eye corners' mean) is one of those linear mixes, so each row's
-    origin subtraction is folded into its coefficients: no per-point subtraction."""
+    """What ``_measure_scaled`` gathers for one feature table: the union of the head frame's
+    landmarks and the features', frame ones first, and a matrix that gives every feature row
+    from the union's raw coordinates turned into head axes (scaled, rotated, divided by the
+    eye span: one 3x3 product), gathered at ``picks``. The origin (the eye corners' mean) is
+    one of those linear mixes, so each row's origin subtraction is folded into its
+    coefficients: no per-point subtraction."""
 
     def __init__(self, points: int):
-        self.table = feature_table(points)
-        self.rows = np.concatenate((FRAME_LANDMARKS, self.table.landmarks))
+        table = feature_table(points)
         self.frame = slice(0, len(FRAME_LANDMARKS))
-        self.features = slice(len(FRAME_LANDMARKS), len(self.rows))
-        table = self.table
         others = np.setdiff1d(table.landmarks, FRAME_LANDMARKS)
         self.union = np.concatenate((FRAME_LANDMARKS, others))
         column = {int(index): i for i, index in enumerate(self.union)}
@@ -88,13 +84,13 @@ class FaceMeasurer:
 
     def measure(self, face: np.ndarray, image_size: tuple[int, int]) -> tuple[list[list[float]], list[float]] | None:
         if image_size != self._size:
-            # An unusable or huge size takes measure_face's general path.
-            usable = 0 < min(image_size) and max(image_size) < _SAFE_IMAGE_SIZE
-            self._scale = _axis_scale(image_size) if usable else None
+            self._scale = _axis_scale(image_size) if _usable(image_size) else None
             self._size = image_size
-        if self._scale is None:
-            return measure_face(face, image_size)
-        return _measure(face, image_size, self._scale)
+        return None if self._scale is None else _measure(face, image_size, self._scale)
+
+
+def _usable(image_size: tuple[int, int]) -> bool:
+    return 0 < min(image_size) and max(image_size) < _SAFE_IMAGE_SIZE
 
 
 def _axis_scale(image_size: tuple[int, int]) -> list[float]:
@@ -104,37 +100,24 @@ def _axis_scale(image_size: tuple[int, int]) -> list[float]:
 
 def measure_face(face: np.ndarray, image_size: tuple[int, int]) -> tuple[list[list[float]], list[float]] | None:
     """(rows of the head rotation, ``FEATURE_NAMES`` values) of normalised face landmarks,
-    or None where ``head_pose`` gives None. Equal to ``head_pose(face, image_size).rotation``
-    and ``pose_features`` of that pose (up to rounding)."""
-    if min(image_size) <= 0:
+    or None where ``head_pose`` gives None (or the image size is unusable). Equal to
+    ``head_pose(face, image_size).rotation`` and ``compute_features`` of its local points (up to
+    rounding)."""
+    if not _usable(image_size):
         return None
-    safe = max(image_size) < _SAFE_IMAGE_SIZE
-    return _measure(face, image_size, _axis_scale(image_size) if safe else None)
+    return _measure(face, image_size, _axis_scale(image_size))
 
 
-def _measure(face: np.ndarray, image_size: tuple[int, int], scale: list[float] | None):
-    """``measure_face`` for a usable ``image_size``; ``scale`` (``_axis_scale``) only for a
-    size below ``_SAFE_IMAGE_SIZE``, None otherwise."""
+def _measure(face: np.ndarray, image_size: tuple[int, int], scale: list[float]):
+    """``measure_face`` for a usable ``image_size`` and its ``_axis_scale``."""
     face = np.asarray(face, dtype=float)
     if face.ndim != 2 or face.shape[0] < fi.NUM_MESH_LANDMARKS:
         return None
     flat = (face if face.shape[1] == 3 else face[:, :3]).ravel()
-    if not (math.isfinite(flat.dot(flat)) and scale is not None):
-        # A bad value, or one that might overflow in pixels: the exact check on the whole mesh.
-        if not all_finite(coords.image_to_unity(face, image_size)):
-            return None
-    plan = _WITH_IRIS if face.shape[0] >= fi.NUM_LANDMARKS else _MESH_ONLY
-    if scale is not None:
-        return _measure_scaled(face, plan, scale)
-    points = coords.image_to_unity(face.take(plan.rows, axis=0), image_size)
-    across, up, origin, span = FRAME_WEIGHTS.dot(points[plan.frame]).tolist()
-    rows = head_rotation_rows(across, up)
-    eye_span = math.sqrt(span[0] * span[0] + span[1] * span[1] + span[2] * span[2])
-    if rows is None or eye_span < 1e-9:
+    # A bad value, or one that might overflow in pixels: the exact check on the whole mesh.
+    if not math.isfinite(flat.dot(flat)) and not all_finite(coords.image_to_unity(face, image_size)):
         return None
-    # HeadPose.local_points: (points - origin) @ (rotation / eye_span).
-    local = (points[plan.features] - origin).dot(np.array(rows) / eye_span)
-    return rows, feature_values(plan.table, local.take(plan.table.landmark_flat))
+    return _measure_scaled(face, _WITH_IRIS if face.shape[0] >= fi.NUM_LANDMARKS else _MESH_ONLY, scale)
 
 
 def _measure_scaled(face: np.ndarray, plan: _Plan, scale: list[float]):
