@@ -26,14 +26,21 @@ from vtdriver.solvers.hand_frame import hand_frames
 from vtdriver.solvers.head import split_head_rotation
 from vtdriver.timing import StageTimer
 
-# Landmark parts and the smoothing settings that apply to each.
+# Landmark parts and the smoothing settings that apply to each. The image-space pose is only
+# read by root motion (the body solver works on pose_world, the preview draws the tracker's own
+# landmarks), so it is smoothed only when root motion is on: a filter whose output nobody
+# reads is a sixth of the smoothing stage.
 _SMOOTHED_PARTS = (
-    ("pose", "body"),
     ("pose_world", "body"),
     ("face", "face"),
     ("left_hand", "hands"),
     ("right_hand", "hands"),
 )
+_ROOT_MOTION_PART = ("pose", "body")
+
+
+def _smoothed_parts(config: Config) -> tuple[tuple[str, str], ...]:
+    return (_ROOT_MOTION_PART, *_SMOOTHED_PARTS) if config.body.root_motion else _SMOOTHED_PARTS
 
 
 @dataclass
@@ -43,7 +50,8 @@ class PipelineOutput:
     messages: list[tuple[str, str, tuple]] = field(default_factory=list)
     # Each hand's gesture as classified on this frame alone, before the enter/exit debounce.
     observed_gestures: dict[str, str | None] = field(default_factory=dict)
-    # The landmarks the solvers saw: hands in their checked sides, smoothed.
+    # The landmarks the solvers saw: hands in their checked sides, smoothed (the image-space
+    # pose only with root motion on, the one setting that reads it).
     landmarks: Landmarks | None = None
     # frame.bones as one array, for outputs that send them all (None in mirror mode).
     stacked_bones: StackedBones | None = None
@@ -71,7 +79,13 @@ class AvatarPipeline:
         )
         old = self._config
         if old is None or old.smoothing != config.smoothing:
-            self._smoothers = {part: LandmarkSmoother(config.smoothing[group]) for part, group in _SMOOTHED_PARTS}
+            self._smoothers = {part: LandmarkSmoother(config.smoothing[group]) for part, group in _smoothed_parts(config)}
+        elif old.body.root_motion != config.body.root_motion:
+            # Only the root-motion part comes or goes; the other filters keep their history.
+            kept = self._smoothers
+            self._smoothers = {
+                part: kept.get(part) or LandmarkSmoother(config.smoothing[group]) for part, group in _smoothed_parts(config)
+            }
         if old is None or old.body != config.body:
             self._body = BodySolver(config.body)
         if old is None or old.face != config.face:
