@@ -182,6 +182,26 @@ def test_a_replay_of_the_same_frames_is_byte_identical():
     replay.close()
 
 
+def test_the_pipelines_checked_bones_encode_as_the_same_frame_as_a_dict():
+    """The pipeline hands its BoneRotations over, whose array the encoder takes as it is; a
+    plain dict of the same rows (and a bone mask, which reads rows by name) give the same
+    bytes."""
+    from dataclasses import replace
+
+    from vtdriver.pipeline import _finite_quats
+
+    rng = np.random.default_rng(11)
+    for mask in (None, {"Head", "Neck", "LeftHand"}):
+        frame = make_frame(1.0, rng)
+        checked = replace(frame, bones=_finite_quats(frame.bones))
+        fast, plain = VmcOutput(UdpSender("127.0.0.1", 9), bone_mask=mask), VmcOutput(UdpSender("127.0.0.1", 9), bone_mask=mask)
+        for t in (1.0, 1.1):
+            frame, checked = replace(frame, t=t), replace(checked, t=t)
+            assert fast.encode(checked, BLENDSHAPES) == plain.encode(frame, BLENDSHAPES)
+        fast.close()
+        plain.close()
+
+
 def test_receiver_closing_and_reopening_only_moves_counters():
     receiver = receiver_socket()
     port = receiver.getsockname()[1]

@@ -1,8 +1,9 @@
-"""rows.stack_rows equals np.array(rows, dtype=float).reshape(n, width) for every kind of row."""
+"""rows.stack_rows equals np.array(rows, dtype=float).reshape(n, width) for every kind of row;
+the pipeline's checked BoneRotations."""
 import numpy as np
 import pytest
 
-from vtdriver.rows import stack_rows
+from vtdriver.rows import BoneRotations, stack_rows
 
 _R = np.random.default_rng(0).normal(size=(6, 4))
 
@@ -50,13 +51,42 @@ def test_finite_quats_keeps_unit_rows_and_repairs_the_rest():
     unit[3] = np.sqrt(1.0 - unit[:3] @ unit[:3])
     bones = {"Hips": unit.copy(), "Spine": np.array([0.0, 0.0, 0.0, 2.0]), "Chest": np.array([np.nan, 0.0, 0.0, 1.0]),
              "Neck": np.zeros(4), "Head": np.array([np.inf, 0.0, 0.0, 1.0])}
-    caller = bones["Spine"]
-    stacked = _finite_quats(bones)
-    assert np.array_equal(bones["Hips"], unit)  # unit already: kept to the bit, not normalised again
-    assert np.array_equal(bones["Spine"], [0.0, 0.0, 0.0, 1.0])
-    assert np.array_equal(bones["Chest"], [0.0, 0.0, 0.0, 1.0])
-    assert np.array_equal(bones["Neck"], [0.0, 0.0, 0.0, 1.0])
-    assert np.array_equal(bones["Head"], [0.0, 0.0, 0.0, 1.0])
-    assert np.array_equal(caller, [0.0, 0.0, 0.0, 2.0])  # the solver's array is not mutated
-    assert stacked.holds(list(bones.values())) and not stacked.array.flags.writeable
-    assert np.all(np.abs(np.einsum("ij,ij->i", stacked.array, stacked.array) - 1.0) <= 1e-12)
+    given = {name: q.copy() for name, q in bones.items()}
+    checked = _finite_quats(bones)
+    assert np.array_equal(checked["Hips"], unit)  # unit already: kept to the bit, not normalised again
+    for name in ("Spine", "Chest", "Neck", "Head"):
+        assert np.array_equal(checked[name], [0.0, 0.0, 0.0, 1.0]), name
+    for name, q in bones.items():  # the caller's arrays are only read
+        assert np.array_equal(q, given[name], equal_nan=True), name
+    assert list(checked) == list(bones) and checked.names == tuple(bones)
+    assert not checked.array.flags.writeable
+    assert np.all(np.abs(np.einsum("ij,ij->i", checked.array, checked.array) - 1.0) <= 1e-12)
+
+
+def test_finite_quats_passes_a_unit_frame_through_unchanged():
+    from vtdriver.pipeline import _finite_quats
+
+    rng = np.random.default_rng(3)
+    rows = rng.normal(size=(40, 4))
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    bones = {f"bone{i}": row for i, row in enumerate(rows)}
+    checked = _finite_quats(bones)
+    assert np.array_equal(checked.array, rows)
+    assert _finite_quats({}).array.shape == (0, 4)
+
+
+def test_bone_rotations_read_like_a_read_only_dict():
+    array = np.array([[0.0, 0.0, 0.0, 1.0], [0.0, 1.0, 0.0, 0.0]])
+    bones = BoneRotations(("Hips", "Spine"), array)
+    assert list(bones) == ["Hips", "Spine"] and len(bones) == 2
+    assert "Spine" in bones and "Chest" not in bones
+    assert np.array_equal(bones["Spine"], [0.0, 1.0, 0.0, 0.0])
+    assert dict(bones).keys() == {"Hips", "Spine"}
+    with pytest.raises(KeyError):
+        bones["Chest"]
+    with pytest.raises(ValueError):
+        bones["Hips"][3] = 0.5  # rows are views of the read-only array
+    with pytest.raises(TypeError):
+        bones["Hips"] = np.zeros(4)  # type: ignore[index]
+    with pytest.raises(ValueError, match="2 bone names for rotations of shape"):
+        BoneRotations(("Hips", "Spine"), np.zeros((3, 4)))

@@ -9,6 +9,7 @@ change values makes its own copy.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -90,7 +91,8 @@ class AvatarFrame:
     """Everything the outputs need for one frame, in the avatar's terms.
 
     - ``bones``: HumanBodyBones name -> local rotation quaternion (x, y, z, w) relative to the
-      parent bone, Unity left-handed Y-up frame, identity = VRM T-pose rest.
+      parent bone, Unity left-handed Y-up frame, identity = VRM T-pose rest. A dict, or (from
+      the pipeline) a read-only ``rows.BoneRotations`` over one checked array.
     - ``root_position``: metres in Unity's frame, or None when root motion is off.
     - ``blendshapes``: internal name -> weight in [0, 1]. Internal names are ARKit camelCase
       (``eyeBlinkLeft``) plus VRM 1.0 preset names (``aa``, ``blinkLeft``, ``happy``); the
@@ -100,7 +102,7 @@ class AvatarFrame:
     """
 
     t: float
-    bones: dict[str, np.ndarray] = field(default_factory=dict)
+    bones: Mapping[str, np.ndarray] = field(default_factory=dict)
     root_position: np.ndarray | None = None
     blendshapes: dict[str, float] = field(default_factory=dict)
     gestures: dict[str, str | None] = field(default_factory=lambda: {"left": None, "right": None})

@@ -18,7 +18,7 @@ from vtdriver.gestures.action_file import load_actions
 from vtdriver.gestures.gesture_file import load_gesture_set
 from vtdriver.gestures.stage import HandsStage
 from vtdriver.mapping import INTERNAL_NAMES
-from vtdriver.rows import StackedBones, stack_rows
+from vtdriver.rows import BoneRotations, stack_rows
 from vtdriver.smoothing import LandmarkSmoother
 from vtdriver.solvers.body import BodySolver
 from vtdriver.solvers.face import FaceSolver
@@ -53,8 +53,6 @@ class PipelineOutput:
     # The landmarks the solvers saw: hands in their checked sides, smoothed (the image-space
     # pose only with root motion on, the one setting that reads it).
     landmarks: Landmarks | None = None
-    # frame.bones as one array, for outputs that send them all (None in mirror mode).
-    stacked_bones: StackedBones | None = None
 
 
 def output_names(config: Config) -> list[str]:
@@ -131,12 +129,11 @@ class AvatarPipeline:
             hands = self._hands.process(lm, handedness_checked=True, hands=hand_input)
 
         with timer.stage("mapping"):
-            frame, messages, stacked = self._frame(lm, body, face, hands)
+            frame, messages = self._frame(lm, body, face, hands)
         observed = coords.mirror_sides(hands.observed, self._mirror)
-        return PipelineOutput(frame=frame, messages=list(messages), observed_gestures=observed, landmarks=lm,
-                              stacked_bones=stacked)
+        return PipelineOutput(frame=frame, messages=list(messages), observed_gestures=observed, landmarks=lm)
 
-    def _frame(self, lm: Landmarks, body, face, hands) -> tuple[AvatarFrame, list, StackedBones | None]:
+    def _frame(self, lm: Landmarks, body, face, hands) -> tuple[AvatarFrame, list]:
         """The solvers' results merged into one checked (and mirrored) frame, with the
         gesture actions applied: the pipeline's "mapping" stage."""
         bones = dict(body.bones)
@@ -145,10 +142,9 @@ class AvatarPipeline:
             bones.update(split_head_rotation(chest, face.head_world, self._neck_share))
         bones.update(face.eye_bones)
         bones.update(hands.bones)
-        stacked = _finite_quats(bones)
         frame = AvatarFrame(
             t=lm.t,
-            bones=bones,
+            bones=_finite_quats(bones),
             root_position=body.root_position,
             blendshapes=_unit_weights(face.blendshapes),
             gestures=dict(hands.gestures),
@@ -163,15 +159,13 @@ class AvatarPipeline:
             capture_ns=lm.capture_ns,
         )
         frame = coords.apply_mirror(frame, self._mirror)
-        if frame.bones is not bones:
-            stacked = None  # mirrored: new bone arrays
         # Actions run on the mirrored frame, so "right" in actions.toml is always the
         # avatar's right hand.
         overrides, messages = self._actions.update(frame.events, frame.gestures, frame.t, base=frame.blendshapes)
         for name, weight in overrides.items():
             frame.blendshapes[name] = _unit(weight)
         self._held = dict(frame.gestures)
-        return frame, messages, stacked
+        return frame, messages
 
     def rest_output(self, t: float) -> PipelineOutput:
         """The last frame of a run: every bone at rest, no expression, tracking lost, and an
@@ -195,26 +189,21 @@ class AvatarPipeline:
 _UNIT_SQUARED_TOLERANCE = 1e-12
 
 
-def _finite_quats(bones: dict[str, np.ndarray]) -> StackedBones | None:
-    """Makes every bone's quaternion finite and unit (non-finite parts zeroed, then a zero
+def _finite_quats(bones: dict[str, np.ndarray]) -> BoneRotations:
+    """Every bone's quaternion finite and unit (non-finite parts zeroed, then a zero
     quaternion becomes identity), as one stacked operation rather than one per bone. The
-    values of ``bones`` (the pipeline's own merged dict) are replaced by the rows of that
-    stack, which is returned."""
-    if not bones:
-        return None
+    caller's arrays are only read."""
     stacked = stack_rows(list(bones.values()), 4)
-    squared = np.add.reduce(stacked * stacked, axis=-1)
-    # A NaN fails both comparisons, an infinity the second: the usual frame is checked, not
-    # normalised again.
-    if not (
-        np.minimum.reduce(squared) >= 1.0 - _UNIT_SQUARED_TOLERANCE
-        and np.maximum.reduce(squared) <= 1.0 + _UNIT_SQUARED_TOLERANCE
-    ):
-        stacked = quat.normalize(_finite_or_zero(stacked))
-    stacked_bones = StackedBones.of(stacked)
-    # Same keys, new values: an update in place, not a second dict.
-    bones.update(zip(tuple(bones), stacked_bones.rows))
-    return stacked_bones
+    if len(stacked):
+        squared = np.add.reduce(stacked * stacked, axis=-1)
+        # A NaN fails both comparisons, an infinity the second: the usual frame is checked, not
+        # normalised again.
+        if not (
+            np.minimum.reduce(squared) >= 1.0 - _UNIT_SQUARED_TOLERANCE
+            and np.maximum.reduce(squared) <= 1.0 + _UNIT_SQUARED_TOLERANCE
+        ):
+            stacked = quat.normalize(_finite_or_zero(stacked))
+    return BoneRotations(tuple(bones), stacked)
 
 
 def _finite_or_zero(values: np.ndarray) -> np.ndarray:

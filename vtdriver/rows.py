@@ -3,7 +3,7 @@ final quaternion check, the VMC encoder)."""
 from __future__ import annotations
 
 import operator
-from typing import NamedTuple
+from collections.abc import Iterator, Mapping
 
 import numpy as np
 
@@ -36,22 +36,43 @@ def stack_rows(rows: list, width: int) -> np.ndarray:
     return np.array(rows, dtype=float).reshape(n, width)
 
 
-class StackedBones(NamedTuple):
-    """A frame's bone quaternions as the one array they were made from: ``array`` is (n, 4),
-    read-only, every row finite and unit; ``rows`` are the row views the frame's bones dict
-    holds, in its order. An output that finds exactly these objects in a frame can send
-    ``array`` as it is instead of stacking and checking the rows again (read-only, so nothing
-    can have changed them since). A NamedTuple: immutable, and made per frame for a fraction
-    of a frozen dataclass's __init__."""
+class BoneRotations(Mapping[str, np.ndarray]):
+    """A frame's bones as the one array they were checked in: ``array`` is (n, 4), read-only,
+    every row a finite unit quaternion (x, y, z, w), row i the bone ``names[i]``.
 
-    rows: tuple[np.ndarray, ...]
-    array: np.ndarray
+    A read-only mapping, name -> row view, so a frame's ``bones`` read like a dict. The rows
+    are made on access: an output that sends every bone (VMC) takes ``names`` and ``array``
+    as they are, and no per-bone object is made on the live path. ``array`` must be a new
+    array no one else holds (the pipeline's checked stack): made read-only here, what an
+    output sends is what the pipeline checked."""
 
-    @classmethod
-    def of(cls, array: np.ndarray) -> "StackedBones":
+    __slots__ = ("names", "array", "_index")
+
+    def __init__(self, names: tuple[str, ...], array: np.ndarray):
+        if array.shape != (len(names), 4):
+            raise ValueError(f"{len(names)} bone names for rotations of shape {array.shape}")
         array.flags.writeable = False
-        return cls(tuple(array), array)
+        self.names = names
+        self.array = array
+        self._index: dict[str, int] | None = None
 
-    def holds(self, rows: list) -> bool:
-        """Whether ``rows`` are this array's row views themselves, in order."""
-        return len(rows) == len(self.rows) and all(map(operator.is_, rows, self.rows))
+    def _indices(self) -> dict[str, int]:
+        index = self._index
+        if index is None:
+            index = self._index = dict(zip(self.names, range(len(self.names))))
+        return index
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.array[self._indices()[name]]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._indices()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __repr__(self) -> str:
+        return f"BoneRotations({dict(zip(self.names, self.array.tolist()))!r})"

@@ -22,7 +22,6 @@ from vtdriver.outputs.osc import OscOutput
 from vtdriver.outputs.osc_params import OscParameterMapping
 from vtdriver.outputs.udp import open_sender
 from vtdriver.outputs.vmc import VmcOutput
-from vtdriver.rows import StackedBones
 
 
 @dataclass(frozen=True)
@@ -61,11 +60,11 @@ class _Vmc:
         self._blend_names = tuple(names[i] for i in keep)
         self._blend_index = None if len(keep) == len(names) else np.array(keep, dtype=np.intp)
 
-    def send(self, frame: AvatarFrame, stacked: StackedBones | None = None) -> None:
+    def send(self, frame: AvatarFrame) -> None:
         values = self.mapping.values(frame.blendshapes)
         if self._blend_index is not None:
             values = values[self._blend_index]
-        self.output.send_values(frame, self._blend_names, values, stacked)
+        self.output.send_values(frame, self._blend_names, values)
 
     def send_messages(self, messages) -> None:
         # VMC receivers ignore addresses they do not know; action messages addressed to a VMC
@@ -79,7 +78,7 @@ class _Osc:
     output: OscOutput
     mapping: OscParameterMapping
 
-    def send(self, frame: AvatarFrame, stacked: StackedBones | None = None) -> None:
+    def send(self, frame: AvatarFrame) -> None:
         self.output.send_frame(self.mapping.frame_messages(frame, self.settings), frame.t)
         if self.settings.gestures:
             self.output.send_events(self.mapping.gesture_messages(frame))
@@ -138,9 +137,8 @@ class OutputSet:
         senders = self._senders
         busy_before = sum(map(_BUSY_NS, senders))
         frame = result.frame
-        stacked = getattr(result, "stacked_bones", None)
         for output in self._outputs:
-            output.send(frame, stacked)
+            output.send(frame)
         for name, address, args in result.messages:
             target = self._by_name.get(name)
             if target is not None and target.settings.gestures:

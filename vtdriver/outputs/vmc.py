@@ -24,7 +24,7 @@ from vtdriver.outputs.base import RateLimitedOutput
 from vtdriver.outputs.osc_wire import CachedMessageEncoder
 from vtdriver.outputs.udp import UdpSender
 from vtdriver.outputs.vmc_wire import DEFAULT_MAX_DATAGRAM_BYTES, VmcFrameEncoder
-from vtdriver.rows import StackedBones, stack_rows
+from vtdriver.rows import BoneRotations, stack_rows
 
 DEFAULT_VMC_TARGET = "127.0.0.1:39539"  # the spec's default Marionette port
 _IDENTITY = np.array([0.0, 0.0, 0.0, 1.0])
@@ -108,35 +108,29 @@ class VmcOutput(RateLimitedOutput):
         frame: AvatarFrame,
         blend_names: tuple[str, ...],
         blend_values: np.ndarray,
-        stacked: StackedBones | None = None,
     ) -> list[bytes]:
         """``encode`` with the blendshapes as names and a float array of their values (what
-        ``BlendshapeMapping.values`` gives), so nothing is zipped and unzipped per frame.
-        ``stacked``: the pipeline's array of ``frame.bones``, used when it still holds them."""
-        return [view.tobytes() for view in self._fill(frame, blend_names, blend_values, stacked)]
+        ``BlendshapeMapping.values`` gives), so nothing is zipped and unzipped per frame."""
+        return [view.tobytes() for view in self._fill(frame, blend_names, blend_values)]
 
     def _fill(
         self,
         frame: AvatarFrame,
         blend_names: tuple[str, ...],
         blend_values: np.ndarray,
-        stacked: StackedBones | None,
     ) -> tuple[memoryview, ...]:
         """``encode_values`` as views of the encoder's buffer, valid until the next frame."""
         if self._first_t is None:
             self._first_t = frame.t
         bones = frame.bones
         mask = self._bone_mask
-        if mask is None:
-            names, rows = tuple(bones), list(bones.values())
+        if type(bones) is BoneRotations and mask is None:
+            # The pipeline's checked array (finite and unit, read-only): _safe_rotations would
+            # pass it as is.
+            names, rotations = bones.names, bones.array
         else:
-            names = tuple(name for name in bones if name in mask)
-            rows = [bones[name] for name in names]
-        if stacked is not None and mask is None and stacked.holds(rows):
-            # Finite and unit by StackedBones' contract: _safe_rotations would pass it as is.
-            rotations = stacked.array
-        else:
-            rotations = _safe_rotations(stack_rows(rows, 4))
+            names = tuple(bones) if mask is None else tuple(name for name in bones if name in mask)
+            rotations = _safe_rotations(stack_rows([bones[name] for name in names], 4))
         if not self._send_blendshapes:
             blend_names, blend_values = (), _NO_VALUES
         names, positions = self._names_and_positions(names)
@@ -162,13 +156,12 @@ class VmcOutput(RateLimitedOutput):
         frame: AvatarFrame,
         blend_names: tuple[str, ...],
         blend_values: np.ndarray,
-        stacked: StackedBones | None = None,
     ) -> bool:
         """``send`` with the arguments of ``encode_values``."""
         if not self._admit(frame.t):
             return False
         # The views go to the kernel before anything encodes again.
-        self._sender.send_many(self._fill(frame, blend_names, blend_values, stacked))
+        self._sender.send_many(self._fill(frame, blend_names, blend_values))
         return True
 
     def send_messages(self, messages: Iterable[tuple[str, Sequence[Any]]]) -> None:
