@@ -85,13 +85,20 @@ class GestureActions:
                 messages.extend((m.output, m.address, m.args) for m in chosen)
 
         overrides: dict[str, float] = {}
+        levels = self._levels
+        held_anywhere = gestures.values()
         for i, action in enumerate(self.actions):
             if not action.blendshapes:
                 continue
-            held = any(g == action.gesture and action.applies_to(hand) for hand, g in gestures.items())
+            # Held on a hand the action applies to (a gesture name is never None).
+            if action.hand == "any":
+                held = action.gesture in held_anywhere
+            else:
+                held = gestures.get(action.hand) == action.gesture
+            if not held and levels[i] <= 0.0:
+                continue  # faded out and staying out: _fade_step would keep it at 0
             duration = action.fade_in_ms if held else action.fade_out_ms
-            self._levels[i] = _fade_step(self._levels[i], 1.0 if held else 0.0, dt, duration)
-            level = self._levels[i]
+            levels[i] = level = _fade_step(levels[i], 1.0 if held else 0.0, dt, duration)
             if level <= 0.0:
                 continue
             for name, value in action.blendshapes.items():
