@@ -37,6 +37,11 @@ POSE_LEFT_SHOULDER, POSE_RIGHT_SHOULDER = 11, 12
 HAND_WRIST, HAND_MIDDLE_MCP = 0, 9
 SIDES = ("left", "right")
 _HAND_PARTS = {"left": "left_hand", "right": "right_hand"}
+# The finite hand parts for each set of measured sides, in any order: looked up every frame.
+_FINITE_PARTS = {
+    sides: frozenset(_HAND_PARTS[side] for side in sides)
+    for sides in ((), ("left",), ("right",), ("left", "right"), ("right", "left"))
+}
 # A hand moving at ~2 m/s travels ~7 cm per frame at 30 fps, under one palm length (~10 cm);
 # two palm lengths leave room for a dropped frame.
 _CONTINUITY_PALMS = 2.0
@@ -56,7 +61,7 @@ class _Hand:
     def __init__(self, landmarks: np.ndarray, wrist: fr.Vec, knuckle: fr.Vec, centre: list | None):
         self.landmarks = landmarks  # as the tracker gave them; returned unchanged
         self.wrist = wrist  # Unity axes, pixels
-        self.palm = fr.length(fr.sub(knuckle, wrist))  # wrist to middle knuckle
+        self.palm = _distance(knuckle, wrist)  # wrist to middle knuckle
         self.centre = centre  # mean of the 21 points (only measured when both hands are in view)
 
 
@@ -93,6 +98,13 @@ def _measure(left: np.ndarray | None, right: np.ndarray | None, size: tuple[int,
         centre = (np.add.reduce(unity, 0) / len(unity)).tolist()
         hands[side] = _Hand(landmarks, *unity.take(_PALM_POINTS, 0).tolist(), centre)
     return hands
+
+
+def _distance(a: fr.Vec, b: fr.Vec) -> float:
+    """fr.length(fr.sub(a, b)) in one call (the same operations): the checks measure up to
+    seven distances a frame."""
+    dx, dy, dz = a[0] - b[0], a[1] - b[1], a[2] - b[2]
+    return math.sqrt(dx * dx + dy * dy + dz * dz)
 
 
 def _other(side: str) -> str:
@@ -144,7 +156,7 @@ class HandednessCheck:
         self._remember(hands, lm.t)
         if swap or duplicate is not None:
             lm = replace(lm, **{f"{side}_hand": hands[side].landmarks if side in hands else None for side in SIDES})
-        self._checked = (lm, frozenset(_HAND_PARTS[side] for side in hands))
+        self._checked = (lm, _FINITE_PARTS[tuple(hands)])
         return lm
 
     def finite_parts(self, lm: Landmarks) -> frozenset[str]:
@@ -160,7 +172,7 @@ class HandednessCheck:
             return None
         left, right = hands["left"], hands["right"]
         palm = (left.palm + right.palm) / 2
-        gap = fr.length(fr.sub(left.centre, right.centre))
+        gap = _distance(left.centre, right.centre)
         if not palm > 0 or gap >= _DUPLICATE_PALMS * palm:
             return None
         for side in SIDES:
@@ -187,15 +199,15 @@ class HandednessCheck:
 
     def _continuity(self, hands: dict[str, _Hand], t: float) -> bool | None:
         """Swap (True), keep (False), or no opinion (None) from where the hands were last frame."""
-        recent = {s: w for s, (w, seen) in self._previous.items() if 0 <= t - seen <= self._max_gap_s}
+        recent = [(s, w) for s, (w, seen) in self._previous.items() if 0 <= t - seen <= self._max_gap_s]
         if not recent:
             return None
         votes = set()
         for side, hand in hands.items():
             # The first of the nearest, as min() picks it.
             nearest = None
-            for s, w in recent.items():
-                distance = fr.length(fr.sub(hand.wrist, w))
+            for s, w in recent:
+                distance = _distance(hand.wrist, w)
                 if nearest is None or distance < nearest_distance:
                     nearest, nearest_distance = s, distance
             if hand.palm <= 0 or nearest_distance > _CONTINUITY_PALMS * hand.palm:
