@@ -89,3 +89,34 @@ def test_spine_fit_step_matches_numpy_least_squares(rng):
     rank_one = np.ones((6, 3))
     got = spine_fit._least_squares_step([list(c) for c in rank_one.T], [1.0] * 6)
     assert _close(got, np.linalg.lstsq(rank_one, -np.ones(6), rcond=1e-9)[0], 1e-12)
+
+
+def test_upper_body_fit_jacobian_matches_central_differences(rng, monkeypatch):
+    """The upper-body fit's closed-form Jacobian (chest x axis and the fractional turns of the
+    spine chain) against central differences of its own residuals, including rotation vectors
+    small enough for the series branches."""
+    from vtdriver.solvers import spine_fit
+
+    seen = {}
+    real = spine_fit.gauss_newton
+
+    def capture(residuals, start, linearized=None):
+        seen["residuals"], seen["linearized"] = residuals, linearized
+        return real(residuals, start, linearized)
+
+    monkeypatch.setattr(spine_fit, "gauss_newton", capture)
+    for trial in range(100):
+        chest0 = tuple(quat.normalize(rng.normal(size=4)).tolist())
+        up = tuple(quat.normalize(rng.normal(size=3)).tolist())
+        spine_fit.fit_upper_body(chest0, tuple(rng.normal(size=3).tolist()), up)
+        assert seen["linearized"] is not None
+        p = (rng.normal(size=3) * (0.5 if trial % 2 else 1e-5)).tolist()
+        r, columns = seen["linearized"](p)
+        assert r == seen["residuals"](p)
+        h = 1e-6
+        for j in range(3):
+            plus, minus = list(p), list(p)
+            plus[j] += h
+            minus[j] -= h
+            central = (np.array(seen["residuals"](plus)) - np.array(seen["residuals"](minus))) / (2 * h)
+            assert _close(columns[j], central, 1e-8)

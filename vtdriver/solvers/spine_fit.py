@@ -40,6 +40,7 @@ _SEGMENT_SUM_F = tuple(_SEGMENT_SUM.tolist())
 _FRACTIONS_F = tuple(_FRACTIONS.tolist())
 _F1, _F2, _F3 = _FRACTIONS_F[1:]
 _AXIS_MIN = 1e-9  # fr.unit's shortest direction
+_TURNING = tuple(zip(_FRACTIONS_F[1:], _SEGMENTS_F[1:]))  # the segments that turn
 # For small tilts the chain turns by this fraction of the UpperChest's turn (each segment's
 # share of the turn, weighted by its length): with the first segment rigid on the resting hips,
 # the chest has to lean further than the torso line does.
@@ -70,11 +71,8 @@ def spine_fractions(relative: fr.Quat) -> list[fr.Quat]:
     return out
 
 
-def _chain_vector(relative: fr.Quat) -> fr.Vec | None:
-    """The hip centre -> shoulder centre vector in the Hips frame for a Hips -> UpperChest
-    rotation; segment j turns by j/3 of it about its axis (Rodrigues' formula:
-    R(n, phi) v = v cos phi + n x v sin phi + n (n . v)(1 - cos phi), summed over segments).
-    Written out (the fit evaluates it a dozen times a frame): the sums run in segment order."""
+def _axis_half_angle(relative: fr.Quat) -> tuple[float, float, float, float, float, float] | None:
+    """Unit axis, half angle (0 to pi/2), cosine and sine of the half angle of the rotation."""
     q = fr.normalized(relative)
     if q is None:
         return None
@@ -82,9 +80,23 @@ def _chain_vector(relative: fr.Quat) -> fr.Vec | None:
     if w < 0:
         x, y, z, w = -x, -y, -z, -w
     size = math.sqrt(x * x + y * y + z * z)
-    angle = 2.0 * math.atan2(size, w)
+    half = math.atan2(size, w)
     # A zero rotation has no axis; any unit axis then gives the same (unrotated) chain.
-    ax, ay, az = (x / size, y / size, z / size) if _AXIS_MIN <= size < math.inf else (1.0, 0.0, 0.0)
+    if _AXIS_MIN <= size < math.inf:
+        return x / size, y / size, z / size, half, w, size
+    return 1.0, 0.0, 0.0, half, w, size
+
+
+def _chain_vector(relative: fr.Quat) -> fr.Vec | None:
+    """The hip centre -> shoulder centre vector in the Hips frame for a Hips -> UpperChest
+    rotation; segment j turns by j/3 of it about its axis (Rodrigues' formula:
+    R(n, phi) v = v cos phi + n x v sin phi + n (n . v)(1 - cos phi), summed over segments).
+    Written out (the fit evaluates it a dozen times a frame): the sums run in segment order."""
+    turn = _axis_half_angle(relative)
+    if turn is None:
+        return None
+    ax, ay, az, half, _, _ = turn
+    angle = 2.0 * half
     # The first segment takes no turn (cos 0 = 1, sin 0 = 0 exactly), so it starts the sums.
     (v0x, v0y, v0z), (v1x, v1y, v1z), (v2x, v2y, v2z), (v3x, v3y, v3z) = _SEGMENTS_F
     c1, s1 = math.cos(angle * _F1), math.sin(angle * _F1)
@@ -151,13 +163,23 @@ def _cramer(a: list[list[float]], b: list[float]) -> list[float] | None:
     ]
 
 
-def gauss_newton(residuals: Callable[[list[float]], list[float] | None], start: list[float]) -> list[float]:
-    """Minimise |residuals(p)|^2 from p = ``start`` with forward-difference Jacobians. Returns
-    the converged parameters, else the best ones evaluated."""
+def gauss_newton(
+    residuals: Callable[[list[float]], list[float] | None],
+    start: list[float],
+    linearized: Callable[[list[float]], tuple[list[float], list[list[float]]] | None] | None = None,
+) -> list[float]:
+    """Minimise |residuals(p)|^2 from p = ``start`` with forward-difference Jacobians, or with
+    ``linearized(p)`` -> (residuals, Jacobian columns) when the caller has them in closed
+    form (one evaluation per iteration instead of one per parameter more). Returns the
+    converged parameters, else the best ones evaluated."""
     params = list(start)
     best, best_norm = params, math.inf
     for _ in range(_MAX_ITERATIONS):
-        r = residuals(params)
+        if linearized is None:
+            r, columns = residuals(params), None
+        else:
+            got = linearized(params)
+            r, columns = (None, None) if got is None else got
         norm = math.sqrt(sum(map(operator.mul, r, r))) if r is not None else math.nan
         if not math.isfinite(norm):
             break
@@ -165,14 +187,10 @@ def gauss_newton(residuals: Callable[[list[float]], list[float] | None], start: 
             best, best_norm = params, norm
         if norm < 1e-10:
             break
-        columns = []
-        for j in range(len(params)):
-            probe = params[:]
-            probe[j] += _FD_STEP
-            moved = residuals(probe)
-            if moved is None:
+        if columns is None:
+            columns = _forward_differences(residuals, params, r)
+            if columns is None:
                 return best
-            columns.append([(m - base) / _FD_STEP for m, base in zip(moved, r)])
         step = _least_squares_step(columns, r)
         if step is None:
             break
@@ -180,6 +198,18 @@ def gauss_newton(residuals: Callable[[list[float]], list[float] | None], start: 
             return [p + x for p, x in zip(params, step)]
         params = [p + min(max(x, -_MAX_STEP), _MAX_STEP) for p, x in zip(params, step)]
     return best
+
+
+def _forward_differences(residuals: Callable[[list[float]], list[float] | None], params: list[float], r: list[float]) -> list[list[float]] | None:
+    columns = []
+    for j in range(len(params)):
+        probe = params[:]
+        probe[j] += _FD_STEP
+        moved = residuals(probe)
+        if moved is None:
+            return None
+        columns.append([(m - base) / _FD_STEP for m, base in zip(moved, r)])
+    return columns
 
 
 def _about_axis(axis: fr.Vec, angle: float) -> fr.Quat:
@@ -228,9 +258,9 @@ def fit_upper_body(chest0: fr.Quat, shoulder_line: fr.Vec, up: fr.Vec) -> fr.Qua
     ux, uy, uz = up
     sx, sy, sz = shoulder_dir
 
-    def residuals(p: list[float]) -> list[float] | None:
-        # cross(unit(chain), up) and cross(x axis of the chest, shoulder_dir), written out:
-        # the fit evaluates this four times per iteration.
+    def measured(p: list[float]):
+        """The residuals, cross(unit(chain), up) and cross(x axis of the chest, shoulder_dir),
+        written out, with the values their derivatives reuse; None where undefined."""
         c = chest(p)
         chain = _chain_vector(c)
         if chain is None:
@@ -242,9 +272,91 @@ def fit_upper_body(chest0: fr.Quat, shoulder_line: fr.Vec, up: fr.Vec) -> fr.Qua
         dx, dy, dz = cx / size, cy / size, cz / size
         x, y, z, w = c
         ax, ay, az = 1.0 - 2.0 * (y * y + z * z), 2.0 * (x * y + z * w), 2.0 * (x * z - y * w)
-        return [dy * uz - dz * uy, dz * ux - dx * uz, dx * uy - dy * ux, ay * sz - az * sy, az * sx - ax * sz, ax * sy - ay * sx]
+        r = [dy * uz - dz * uy, dz * ux - dx * uz, dx * uy - dy * ux, ay * sz - az * sy, az * sx - ax * sz, ax * sy - ay * sx]
+        return r, c, (dx, dy, dz), size, (ax, ay, az)
 
-    return fr.unit_or_identity(chest(gauss_newton(residuals, _tilt_start(up))))
+    def residuals(p: list[float]) -> list[float] | None:
+        got = measured(p)
+        return None if got is None else got[0]
+
+    def linearized(p: list[float]) -> tuple[list[float], list[list[float]]] | None:
+        """The residuals and their derivatives by p in closed form: a change dp turns the chest
+        by w = J(p) dp (J the left Jacobian of the rotation vector), which turns the chest's x
+        axis by w x a and each chain segment k by its own rotation (_chain_turns)."""
+        got = measured(p)
+        if got is None:
+            return None
+        r, c, (dx, dy, dz), size, (ax, ay, az) = got
+        (nx, ny, nz), (e0, e1, e2), (f0, f1, f2), (g0, g1, g2) = _chain_turns(c)  # type: ignore[misc]
+        columns = []
+        for ox, oy, oz in _left_jacobian_columns(p):
+            # d chain = o x V0 + q1 x V1 + q2 x V2 with q1 = n x o, q2 = n x q1.
+            q1x, q1y, q1z = ny * oz - nz * oy, nz * ox - nx * oz, nx * oy - ny * ox
+            q2x, q2y, q2z = ny * q1z - nz * q1y, nz * q1x - nx * q1z, nx * q1y - ny * q1x
+            vx = (oy * e2 - oz * e1) + (q1y * f2 - q1z * f1) + (q2y * g2 - q2z * g1)
+            vy = (oz * e0 - ox * e2) + (q1z * f0 - q1x * f2) + (q2z * g0 - q2x * g2)
+            vz = (ox * e1 - oy * e0) + (q1x * f1 - q1y * f0) + (q2x * g1 - q2y * g0)
+            # The unit direction's change: the part across it, over the chain's length.
+            along = dx * vx + dy * vy + dz * vz
+            vx, vy, vz = (vx - along * dx) / size, (vy - along * dy) / size, (vz - along * dz) / size
+            # The x axis's change o x a, crossed with the shoulder direction like the axis.
+            tx, ty, tz = oy * az - oz * ay, oz * ax - ox * az, ox * ay - oy * ax
+            columns.append([vy * uz - vz * uy, vz * ux - vx * uz, vx * uy - vy * ux,
+                            ty * sz - tz * sy, tz * sx - tx * sz, tx * sy - ty * sx])
+        return r, columns
+
+    return fr.unit_or_identity(chest(gauss_newton(residuals, _tilt_start(up), linearized)))
+
+
+def _left_jacobian_columns(p: list[float]) -> tuple[fr.Vec, fr.Vec, fr.Vec]:
+    """Columns of J(p) = I + (1 - cos t) / t^2 [p]x + (t - sin t) / t^3 [p]x^2 (t = |p|):
+    exp(p + dp) = exp(J(p) dp) exp(p) to first order."""
+    p0, p1, p2 = p
+    t2 = p0 * p0 + p1 * p1 + p2 * p2
+    t = math.sqrt(t2)
+    if t < 1e-4:  # the series' first terms: the next ones are below 1e-9 of these
+        a, b = 0.5 - t2 / 24.0, 1.0 / 6.0 - t2 / 120.0
+    else:
+        a, b = (1.0 - math.cos(t)) / t2, (t - math.sin(t)) / (t2 * t)
+    # [p]x^2 = p p^T - t^2 I
+    return (
+        (1.0 + b * (p0 * p0 - t2), a * p2 + b * p1 * p0, -a * p1 + b * p2 * p0),
+        (-a * p2 + b * p0 * p1, 1.0 + b * (p1 * p1 - t2), a * p0 + b * p2 * p1),
+        (a * p1 + b * p0 * p2, -a * p0 + b * p1 * p2, 1.0 + b * (p2 * p2 - t2)),
+    )
+
+
+def _chain_turns(relative: fr.Quat) -> tuple[fr.Vec, fr.Vec, fr.Vec, fr.Vec] | None:
+    """How the chain vector moves when its rotation phi = angle * n turns by a small w applied
+    after it: segment k turns by f_k J(f_k phi) J(phi)^-1 w (f_k its fraction, J the left
+    Jacobian, whose terms along n are A_k [n]x and B_k [n]x^2). Returns n and V0, V1, V2 with
+    d chain = w x V0 + (n x w) x V1 + (n x (n x w)) x V2."""
+    turn = _axis_half_angle(relative)
+    if turn is None:
+        return None
+    nx, ny, nz, half, w, size = turn
+    # J(phi)^-1 = I - half [n]x + g [n]x^2 with g = 1 - half cot(half).
+    g = half * half / 3.0 if half < 1e-4 else 1.0 - half * w / size
+    # Written out over the three turning segments (the fit runs this once an iteration).
+    w0x = w0y = w0z = w1x = w1y = w1z = w2x = w2y = w2z = 0.0
+    for fraction, (vx, vy, vz) in _TURNING:
+        a = 2.0 * half * fraction
+        ca, sa = math.cos(a), math.sin(a)
+        along = (nx * vx + ny * vy + nz * vz) * (1.0 - ca)
+        tx = fraction * (ca * vx + sa * (ny * vz - nz * vy) + along * nx)
+        ty = fraction * (ca * vy + sa * (nz * vx - nx * vz) + along * ny)
+        tz = fraction * (ca * vz + sa * (nx * vy - ny * vx) + along * nz)
+        if a < 1e-4:
+            big_a, big_b = 0.5 * a, a * a / 6.0
+        else:
+            big_a, big_b = (1.0 - ca) / a, 1.0 - sa / a
+        w0x, w0y, w0z = w0x + tx, w0y + ty, w0z + tz
+        w1x, w1y, w1z = w1x + big_a * tx, w1y + big_a * ty, w1z + big_a * tz
+        w2x, w2y, w2z = w2x + big_b * tx, w2y + big_b * ty, w2z + big_b * tz
+    keep = 1.0 - g
+    v1 = (-half * w0x + keep * w1x + half * w2x, -half * w0y + keep * w1y + half * w2y, -half * w0z + keep * w1z + half * w2z)
+    v2 = (g * w0x - half * w1x + keep * w2x, g * w0y - half * w1y + keep * w2y, g * w0z - half * w1z + keep * w2z)
+    return (nx, ny, nz), (w0x, w0y, w0z), v1, v2
 
 
 def fit_full_body(hips0: fr.Quat, chest0: fr.Quat, hip_line: fr.Vec, shoulder_line: fr.Vec, up: fr.Vec) -> tuple[fr.Quat, fr.Quat]:
