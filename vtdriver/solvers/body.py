@@ -69,6 +69,9 @@ class BodyResult:
     root_position: np.ndarray | None
     tracked: bool  # the torso was solved from this frame's landmarks
     parts: dict[str, bool] = field(default_factory=dict)  # per part: solved this frame
+    # The same local rotations as float tuples, when the solver made them (it makes ``bones``
+    # from them): world_rotation multiplies these instead of converting rows back.
+    local_floats: dict[str, fr.Quat] | None = field(default=None, repr=False)
 
     @cached_property
     def world(self) -> dict[str, np.ndarray]:
@@ -78,10 +81,13 @@ class BodyResult:
 
     def world_rotation(self, name: str) -> np.ndarray:
         """One bone's world rotation: the product of its chain's local rotations."""
-        rotation = tuple(self.bones.get(name, quat.IDENTITY).tolist())
+        local = self.local_floats
+        if local is None:
+            local = {bone: tuple(row.tolist()) for bone, row in self.bones.items()}
+        rotation = local.get(name, fr.IDENTITY)
         parent = humanoid.PARENT[name]
         while parent is not None:
-            rotation = fr.multiply(tuple(self.bones.get(parent, quat.IDENTITY).tolist()), rotation)
+            rotation = fr.multiply(local.get(parent, fr.IDENTITY), rotation)
             parent = humanoid.PARENT[parent]
         return np.array(rotation)
 
@@ -158,7 +164,7 @@ class BodySolver:
                 rotations[end] = shown[end]
             else:
                 rotations.update(shown)
-        bones = _unit_arrays(rotations)
+        bones, local_floats = _unit_arrays(rotations)
         root = None
         if self.settings.root_motion:
             anchor = self._root_position(lm)
@@ -168,6 +174,7 @@ class BodySolver:
             root_position=root,
             tracked="torso" in solved,
             parts={part: part in solved for part in self._parts},
+            local_floats=local_floats,
         )
 
     def solve_parts(self, lm: Landmarks, hands: dict[str, HandFrame | None] | None = None) -> dict[str, dict[str, np.ndarray]]:
@@ -288,12 +295,12 @@ def _as_floats(value: np.ndarray) -> fr.Quat:
     return tuple(value.tolist())  # type: ignore[return-value]
 
 
-def _unit_arrays(rotations: dict[str, fr.Quat]) -> dict[str, np.ndarray]:
+def _unit_arrays(rotations: dict[str, fr.Quat]) -> tuple[dict[str, np.ndarray], dict[str, fr.Quat]]:
     """The body bones as one array of unit quaternions. Every value is unit already (each
     product, slerp and frame ends in a normalisation); this is the last guard, so that nothing
     zero or non-finite leaves the solver: such a bone becomes the identity. The check runs on
     the floats: a NaN or infinite part makes the squared length NaN or infinite, which fails
-    the comparison like a length off 1."""
+    the comparison like a length off 1. Also returns the same values as float tuples."""
     names = [name for name in BODY_BONES if name in rotations]
     values = [rotations[name] for name in names]
     for x, y, z, w in values:
@@ -302,7 +309,7 @@ def _unit_arrays(rotations: dict[str, fr.Quat]) -> dict[str, np.ndarray]:
             break
     # fromiter over the flat floats: half the cost of np.array's walk over a list of tuples.
     stacked = np.fromiter(itertools.chain.from_iterable(values), dtype=float, count=4 * len(values))
-    return dict(zip(names, stacked.reshape(-1, 4)))
+    return dict(zip(names, stacked.reshape(-1, 4))), dict(zip(names, values))
 
 
 def _depth_levels() -> tuple[tuple[np.ndarray, np.ndarray], ...]:
