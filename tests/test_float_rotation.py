@@ -120,3 +120,39 @@ def test_upper_body_fit_jacobian_matches_central_differences(rng, monkeypatch):
             minus[j] -= h
             central = (np.array(seen["residuals"](plus)) - np.array(seen["residuals"](minus))) / (2 * h)
             assert _close(columns[j], central, 1e-8)
+
+
+def test_upper_body_fit_recovers_an_exact_pose_and_stops_close_to_a_tight_fit(rng, monkeypatch):
+    """An exact pose (chain and shoulder line both reachable) is found to 1e-6: the fit
+    converges quadratically there, so the last step (below 1e-3 rad) leaves about its square.
+    On poses no rotation fits exactly (landmark noise of 0.1 on unit directions), the stop
+    lands within 1e-3 of a fit run to 1e-12."""
+    from vtdriver.solvers import body_pose, spine_fit
+    from vtdriver.solvers.bone_frames import frame_rotation_of
+
+    for _ in range(50):
+        # A chest leaning by up to ~25 degrees about a random axis, hips at rest.
+        true_chest = fr.unit(tuple((rng.normal(size=3) * 0.25).tolist()))
+        chest = tuple(quat.normalize(np.append(np.array(true_chest) * np.sin(0.2), np.cos(0.2))).tolist())
+        up = fr.unit(spine_fit._chain_vector(chest))
+        shoulder_line = fr.rotate(chest, (1.0, 0.0, 0.0))
+        chest0 = frame_rotation_of(shoulder_line, up, body_pose._ACROSS_UP)
+        got = spine_fit.fit_upper_body(chest0, shoulder_line, up)
+        assert min(_max_abs_diff(got, chest), _max_abs_diff(got, [-x for x in chest])) < 1e-6
+
+    noisy = []
+    for _ in range(50):
+        up = fr.unit(tuple((np.array([0.0, 1.0, 0.0]) + rng.normal(size=3) * 0.1).tolist()))
+        shoulder_line = tuple((np.array([1.0, 0.0, 0.0]) + rng.normal(size=3) * 0.1).tolist())
+        chest0 = frame_rotation_of(shoulder_line, up, body_pose._ACROSS_UP)
+        noisy.append((chest0, shoulder_line, up))
+    loose = [spine_fit.fit_upper_body(*pose) for pose in noisy]
+    monkeypatch.setattr(spine_fit, "_CONVERGED_STEP", 1e-12)
+    monkeypatch.setattr(spine_fit, "_MAX_ITERATIONS", 50)
+    tight = [spine_fit.fit_upper_body(*pose) for pose in noisy]
+    worst = max(min(_max_abs_diff(a, b), _max_abs_diff(a, [-x for x in b])) for a, b in zip(loose, tight))
+    assert 0.0 < worst < 1e-3
+
+
+def _max_abs_diff(a, b) -> float:
+    return float(np.abs(np.asarray(a, dtype=float) - np.asarray(b, dtype=float)).max())
