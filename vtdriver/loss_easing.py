@@ -44,10 +44,12 @@ class HoldThenEase:
     - tracked again (or tracked for the first time): blend from whatever was shown to the
       tracked values over ``blend_in_seconds`` (default ``ease_seconds``).
     Keys missing from ``rest`` rest at ``default_rest`` (identity quaternion). ``mix`` is
-    ``quat.slerp`` for rotations, ``lerp`` for positions and weights. ``finish`` turns each
-    value this object mixes itself (held, eased, blended) into the form the caller keeps its
-    tracked values in (the body solver's float tuples): a steady loss then returns finished
-    values from its cache instead of converting them again every frame."""
+    ``quat.slerp`` for rotations, ``lerp`` for positions and weights. ``mix_floats``, when
+    given, is ``mix`` on plain float tuples, for a caller that keeps its values as tuples (the
+    body solver): every value this object mixes itself (held, eased, blended) is then mixed
+    and returned as a tuple, with no array made on the way, and a steady loss returns them
+    from its cache.
+    """
 
     def __init__(
         self,
@@ -58,7 +60,7 @@ class HoldThenEase:
         rest: Mapping[str, np.ndarray] | None = None,
         default_rest: np.ndarray | float = quat.IDENTITY,
         mix: Mix = quat.slerp,
-        finish: Callable[[np.ndarray], Any] | None = None,
+        mix_floats: Callable[[tuple, tuple, float], tuple] | None = None,
     ):
         if hold_seconds < 0 or ease_seconds < 0 or (blend_in_seconds is not None and blend_in_seconds < 0):
             raise ValueError("hold_seconds, ease_seconds and blend_in_seconds must be >= 0")
@@ -68,7 +70,7 @@ class HoldThenEase:
         self._rest = {k: np.array(v, dtype=float) for k, v in (rest or {}).items()}
         self._default_rest = np.array(default_rest, dtype=float)
         self._mix = mix
-        self._finish = finish
+        self._mix_floats = mix_floats
         self._last: dict[str, np.ndarray] = {}
         self._lost_since: float | None = None
         self._held: dict[str, np.ndarray] = {}
@@ -137,6 +139,9 @@ class HoldThenEase:
         of one per key; slerp and lerp work row by row, so the results are the same)."""
         if not keys:
             return {}
+        mix_floats = self._mix_floats
+        if mix_floats is not None:
+            return {key: mix_floats(_as_tuple(a), _as_tuple(b), w) for key, a, b in zip(keys, starts, ends)}
         starts = [np.asarray(v, dtype=float) for v in starts]
         ends = [np.asarray(v, dtype=float) for v in ends]
         shape = starts[0].shape
@@ -146,8 +151,7 @@ class HoldThenEase:
             mixed = list(self._mix(np.stack(starts), np.stack(ends), w))
         else:
             mixed = [np.asarray(self._mix(a, b, w), dtype=float) for a, b in zip(starts, ends)]
-        finish = self._finish
-        return dict(zip(keys, mixed if finish is None else map(finish, mixed)))
+        return dict(zip(keys, mixed))
 
     @staticmethod
     def _progress(elapsed: float, duration: float) -> float:
@@ -157,3 +161,8 @@ class HoldThenEase:
         if x >= 1.0:  # smoothstep's value there; a finished ease (a part lost for good) stops here
             return 1.0
         return float(smoothstep(x))
+
+
+def _as_tuple(value: Any) -> tuple:
+    """A float tuple as it is; an array (a rest value, or a caller's array) as its floats."""
+    return value if type(value) is tuple else tuple(np.asarray(value, dtype=float).tolist())

@@ -134,7 +134,7 @@ class BodySolver:
                 s.ease_seconds,
                 blend_in_seconds=s.blend_in_seconds,
                 rest={name: quat.IDENTITY for name in names},
-                finish=_as_floats,
+                mix_floats=_slerp_floats,
             )
             for part, names in self._parts.items()
         }
@@ -291,8 +291,9 @@ def _add_limb(parts, limb, parent, limb_part, end_part, upper, lower, end) -> No
         parts[end_part] = {_TWIST: limb.twist, end: limb.end_local}
 
 
-def _as_floats(value: np.ndarray) -> fr.Quat:
-    return tuple(value.tolist())  # type: ignore[return-value]
+def _slerp_floats(a: fr.Quat, b: fr.Quat, w: float) -> fr.Quat:
+    """``quat.slerp`` (which normalises both ends first) on float tuples, for the losses."""
+    return fr.slerp(fr.unit_or_identity(a), fr.unit_or_identity(b), w)
 
 
 def _unit_arrays(rotations: dict[str, fr.Quat]) -> tuple[dict[str, np.ndarray], dict[str, fr.Quat]]:
