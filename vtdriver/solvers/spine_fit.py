@@ -41,6 +41,7 @@ _FRACTIONS_F = tuple(_FRACTIONS.tolist())
 _F1, _F2, _F3 = _FRACTIONS_F[1:]
 _AXIS_MIN = 1e-9  # fr.unit's shortest direction
 _TURNING = tuple(zip(_FRACTIONS_F[1:], _SEGMENTS_F[1:]))  # the segments that turn
+_NO_TURN = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)  # _axis_half_angle of the identity
 # For small tilts the chain turns by this fraction of the UpperChest's turn (each segment's
 # share of the turn, weighted by its length): with the first segment rigid on the resting hips,
 # the chest has to lean further than the torso line does.
@@ -62,13 +63,9 @@ _MAX_STEP = 0.5  # radians: a wild first step on a degenerate pose cannot flip t
 
 
 def spine_fractions(relative: fr.Quat) -> list[fr.Quat]:
-    """0, 1/3, 2/3 and all of the ``relative`` rotation, about its own axis."""
-    q = fr.unit_or_identity(relative)
-    if q[3] < 0:
-        q = (-q[0], -q[1], -q[2], -q[3])
-    xyz = (q[0], q[1], q[2])
-    half_angle = math.atan2(fr.length(xyz), q[3])
-    ax, ay, az = fr.unit(xyz) or (1.0, 0.0, 0.0)
+    """0, 1/3, 2/3 and all of the ``relative`` rotation, about its own axis (a zero or
+    non-finite rotation as the identity)."""
+    ax, ay, az, half_angle, _, _ = _axis_half_angle(relative) or _NO_TURN
     out = []
     for fraction in _FRACTIONS_F:
         s = math.sin(half_angle * fraction)
@@ -77,7 +74,8 @@ def spine_fractions(relative: fr.Quat) -> list[fr.Quat]:
 
 
 def _axis_half_angle(relative: fr.Quat) -> tuple[float, float, float, float, float, float] | None:
-    """Unit axis, half angle (0 to pi/2), cosine and sine of the half angle of the rotation."""
+    """Unit axis, half angle (0 to pi/2), cosine and sine of the half angle of the rotation;
+    None when it is zero or not finite."""
     q = fr.normalized(relative)
     if q is None:
         return None
