@@ -61,7 +61,7 @@ class _Hand:
     def __init__(self, landmarks: np.ndarray, wrist: fr.Vec, knuckle: fr.Vec, centre: list | None):
         self.landmarks = landmarks  # as the tracker gave them; returned unchanged
         self.wrist = wrist  # Unity axes, pixels
-        self.palm = _distance(knuckle, wrist)  # wrist to middle knuckle
+        self.palm = math.dist(knuckle, wrist)  # wrist to middle knuckle
         self.centre = centre  # mean of the 21 points (only measured when both hands are in view)
 
 
@@ -98,13 +98,6 @@ def _measure(left: np.ndarray | None, right: np.ndarray | None, size: tuple[int,
         centre = (np.add.reduce(unity, 0) / len(unity)).tolist()
         hands[side] = _Hand(landmarks, *unity.take(_PALM_POINTS, 0).tolist(), centre)
     return hands
-
-
-def _distance(a: fr.Vec, b: fr.Vec) -> float:
-    """fr.length(fr.sub(a, b)) in one call (the same operations): the checks measure up to
-    seven distances a frame."""
-    dx, dy, dz = a[0] - b[0], a[1] - b[1], a[2] - b[2]
-    return math.sqrt(dx * dx + dy * dy + dz * dz)
 
 
 def _other(side: str) -> str:
@@ -172,7 +165,7 @@ class HandednessCheck:
             return None
         left, right = hands["left"], hands["right"]
         palm = (left.palm + right.palm) / 2
-        gap = _distance(left.centre, right.centre)
+        gap = math.dist(left.centre, right.centre)
         if not palm > 0 or gap >= _DUPLICATE_PALMS * palm:
             return None
         for side in SIDES:
@@ -207,7 +200,7 @@ class HandednessCheck:
             # The first of the nearest, as min() picks it.
             nearest = None
             for s, w in recent:
-                distance = _distance(hand.wrist, w)
+                distance = math.dist(hand.wrist, w)
                 if nearest is None or distance < nearest_distance:
                     nearest, nearest_distance = s, distance
             if hand.palm <= 0 or nearest_distance > _CONTINUITY_PALMS * hand.palm:
