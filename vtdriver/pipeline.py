@@ -76,14 +76,13 @@ class AvatarPipeline:
             config.resolve(config.gestures.actions_file), gesture_set, output_names(config), INTERNAL_NAMES
         )
         old = self._config
-        if old is None or old.smoothing != config.smoothing:
-            self._smoothers = {part: LandmarkSmoother(config.smoothing[group]) for part, group in _smoothed_parts(config)}
-        elif old.body.root_motion != config.body.root_motion:
-            # Only the root-motion part comes or goes; the other filters keep their history.
-            kept = self._smoothers
-            self._smoothers = {
-                part: kept.get(part) or LandmarkSmoother(config.smoothing[group]) for part, group in _smoothed_parts(config)
-            }
+        # Filters keep their history while the smoothing settings stay; turning root motion on
+        # or off only adds or drops the image-space pose's.
+        kept = self._smoothers if old is not None and old.smoothing == config.smoothing else {}
+        self._smoothers = {
+            part: kept[part] if part in kept else LandmarkSmoother(config.smoothing[group])
+            for part, group in _smoothed_parts(config)
+        }
         if old is None or old.body != config.body:
             self._body = BodySolver(config.body)
         if old is None or old.face != config.face:
