@@ -123,7 +123,7 @@ class HandsStage:
             events += debouncer.update(observed[side], t, tracked[side], can_enter[side], contradicts)
         both_tracked = tracked["left"] and tracked["right"]
         two_hand = self.gesture_set.classify_two_hand(observed["left"], observed["right"]) if both_tracked else None
-        contradicts = None if both.active is None else self._both_contradicted(seen)
+        contradicts = None if both.active is None else self._both_contradicted(both.active, seen)
         events += both.update(two_hand, t, both_tracked, can_enter["left"] and can_enter["right"], contradicts)
         observed["both"] = two_hand
         gestures = {"left": left.active, "right": right.active, "both": both.active}
@@ -138,11 +138,10 @@ class HandsStage:
         states, features, clear_view = seen
         return clear_view and pattern.contradicts(states, features, self.gesture_settings)
 
-    def _both_contradicted(self, seen: dict[str, tuple]) -> bool | None:
-        """A held two-hand gesture is clearly contradicted when either hand clearly rules out
-        its part of it."""
-        active = self._debouncers[2].active
-        pattern = None if active is None else self.gesture_set.two_hand_pattern(active)
+    def _both_contradicted(self, active: str, seen: dict[str, tuple]) -> bool | None:
+        """The held two-hand gesture ``active`` is clearly contradicted when either hand
+        clearly rules out its part of it."""
+        pattern = self.gesture_set.two_hand_pattern(active)
         if pattern is None:
             return None
         parts = {"left": pattern.left, "right": pattern.right}
