@@ -188,12 +188,12 @@ def test_the_pipelines_checked_bones_encode_as_the_same_frame_as_a_dict():
     bytes."""
     from dataclasses import replace
 
-    from vtdriver.pipeline import _finite_quats
+    from vtdriver.bone_join import BoneJoin
 
     rng = np.random.default_rng(11)
     for mask in (None, {"Head", "Neck", "LeftHand"}):
         frame = make_frame(1.0, rng)
-        checked = replace(frame, bones=_finite_quats(frame.bones))
+        checked = replace(frame, bones=BoneJoin().join([frame.bones]))
         fast, plain = VmcOutput(UdpSender("127.0.0.1", 9), bone_mask=mask), VmcOutput(UdpSender("127.0.0.1", 9), bone_mask=mask)
         for t in (1.0, 1.1):
             frame, checked = replace(frame, t=t), replace(checked, t=t)

@@ -1,5 +1,5 @@
 """rows.stack_rows equals np.array(rows, dtype=float).reshape(n, width) for every kind of row;
-the pipeline's checked BoneRotations."""
+BoneRotations reads like a read-only dict."""
 import numpy as np
 import pytest
 
@@ -42,37 +42,6 @@ def test_new_array():
     rows = [r.copy() for r in _R]
     got = stack_rows(rows, 4)
     assert not any(np.shares_memory(got, r) for r in rows)
-
-
-def test_finite_quats_keeps_unit_rows_and_repairs_the_rest():
-    from vtdriver.pipeline import _finite_quats
-
-    unit = np.array([0.1, 0.2, 0.3, 0.0])
-    unit[3] = np.sqrt(1.0 - unit[:3] @ unit[:3])
-    bones = {"Hips": unit.copy(), "Spine": np.array([0.0, 0.0, 0.0, 2.0]), "Chest": np.array([np.nan, 0.0, 0.0, 1.0]),
-             "Neck": np.zeros(4), "Head": np.array([np.inf, 0.0, 0.0, 1.0])}
-    given = {name: q.copy() for name, q in bones.items()}
-    checked = _finite_quats(bones)
-    assert np.array_equal(checked["Hips"], unit)  # unit already: kept to the bit, not normalised again
-    for name in ("Spine", "Chest", "Neck", "Head"):
-        assert np.array_equal(checked[name], [0.0, 0.0, 0.0, 1.0]), name
-    for name, q in bones.items():  # the caller's arrays are only read
-        assert np.array_equal(q, given[name], equal_nan=True), name
-    assert list(checked) == list(bones) and checked.names == tuple(bones)
-    assert not checked.array.flags.writeable
-    assert np.all(np.abs(np.einsum("ij,ij->i", checked.array, checked.array) - 1.0) <= 1e-12)
-
-
-def test_finite_quats_passes_a_unit_frame_through_unchanged():
-    from vtdriver.pipeline import _finite_quats
-
-    rng = np.random.default_rng(3)
-    rows = rng.normal(size=(40, 4))
-    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
-    bones = {f"bone{i}": row for i, row in enumerate(rows)}
-    checked = _finite_quats(bones)
-    assert np.array_equal(checked.array, rows)
-    assert _finite_quats({}).array.shape == (0, 4)
 
 
 def test_bone_rotations_read_like_a_read_only_dict():

@@ -9,16 +9,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from vtdriver import coords, humanoid, quat
+from vtdriver.bone_join import BoneJoin
 from vtdriver.config.loader import Config
 from vtdriver.frame import AvatarFrame, GestureEvent, Landmarks
 from vtdriver.gestures.action_file import load_actions
 from vtdriver.gestures.gesture_file import load_gesture_set
 from vtdriver.gestures.stage import HandsStage
 from vtdriver.mapping import INTERNAL_NAMES
-from vtdriver.rows import BoneRotations, stack_rows
 from vtdriver.smoothing import LandmarkSmoother
 from vtdriver.solvers.body import BodySolver
 from vtdriver.solvers.face import FaceSolver
@@ -64,6 +62,7 @@ class AvatarPipeline:
         self._config: Config | None = None
         self._face_profile = face_profile
         self._held: dict[str, str | None] = {}
+        self._bone_join = BoneJoin()
         self.apply_config(config)
 
     def apply_config(self, config: Config) -> None:
@@ -135,15 +134,14 @@ class AvatarPipeline:
     def _frame(self, lm: Landmarks, body, face, hands) -> tuple[AvatarFrame, list]:
         """The solvers' results merged into one checked (and mirrored) frame, with the
         gesture actions applied: the pipeline's "mapping" stage."""
-        bones = dict(body.bones)
+        blocks = [body.bones]
         if face.head_world is not None:
             chest = body.world_rotation("UpperChest")
-            bones.update(split_head_rotation(chest, face.head_world, self._neck_share))
-        bones.update(face.eye_bones)
-        bones.update(hands.bones)
+            blocks.append(split_head_rotation(chest, face.head_world, self._neck_share))
+        blocks += (face.eye_bones, hands.bones)
         frame = AvatarFrame(
             t=lm.t,
-            bones=_finite_quats(bones),
+            bones=self._bone_join.join(blocks),
             root_position=body.root_position,
             blendshapes=_unit_weights(face.blendshapes),
             gestures=dict(hands.gestures),
@@ -179,35 +177,6 @@ class AvatarPipeline:
             tracking={"pose": False, "face": False, "left_hand": False, "right_hand": False},
         )
         return PipelineOutput(frame=frame)
-
-
-# Quaternion rows whose squared length is within this of 1 are kept as they are: every solver
-# makes unit rotations (squared lengths within a few 1e-16 of 1), and normalising them again
-# only moves their last bits. Within 1e-12 a row is unit to well below what a receiver's
-# float32 can tell, and any row outside (or not finite) is normalised by quat.normalize.
-_UNIT_SQUARED_TOLERANCE = 1e-12
-
-
-def _finite_quats(bones: dict[str, np.ndarray]) -> BoneRotations:
-    """Every bone's quaternion finite and unit (non-finite parts zeroed, then a zero
-    quaternion becomes identity), as one stacked operation rather than one per bone. The
-    caller's arrays are only read."""
-    stacked = stack_rows(list(bones.values()), 4)
-    if len(stacked):
-        squared = np.add.reduce(stacked * stacked, axis=-1)
-        # A NaN fails both comparisons, an infinity the second: the usual frame is checked, not
-        # normalised again.
-        if not (
-            np.minimum.reduce(squared) >= 1.0 - _UNIT_SQUARED_TOLERANCE
-            and np.maximum.reduce(squared) <= 1.0 + _UNIT_SQUARED_TOLERANCE
-        ):
-            stacked = quat.normalize(_finite_or_zero(stacked))
-    return BoneRotations(tuple(bones), stacked)
-
-
-def _finite_or_zero(values: np.ndarray) -> np.ndarray:
-    # np.nan_to_num(..., posinf=0, neginf=0) in one ufunc pair, without its Python-level checks.
-    return np.where(np.isfinite(values), values, 0.0)
 
 
 def _unit_weights(weights: dict[str, float]) -> dict[str, float]:

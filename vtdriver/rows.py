@@ -1,5 +1,5 @@
-"""Stacking per-bone vectors into one array, for the per-frame hot paths (the pipeline's
-final quaternion check, the VMC encoder)."""
+"""Bones as one array (``BoneRotations``), and stacking per-bone vectors into one array for
+the per-frame hot paths (bone blocks given as dicts, the VMC encoder's masked bones)."""
 from __future__ import annotations
 
 import operator
@@ -37,14 +37,15 @@ def stack_rows(rows: list, width: int) -> np.ndarray:
 
 
 class BoneRotations(Mapping[str, np.ndarray]):
-    """A frame's bones as the one array they were checked in: ``array`` is (n, 4), read-only,
-    every row a finite unit quaternion (x, y, z, w), row i the bone ``names[i]``.
+    """Bones as one array: ``array`` is (n, 4), read-only, every row a finite unit quaternion
+    (x, y, z, w), row i the bone ``names[i]``. The body and hand solvers hand their bones over
+    so, and the pipeline's frame holds them so after ``bone_join`` checked every row.
 
-    A read-only mapping, name -> row view, so a frame's ``bones`` read like a dict. The rows
-    are made on access: an output that sends every bone (VMC) takes ``names`` and ``array``
-    as they are, and no per-bone object is made on the live path. ``array`` must be a new
-    array no one else holds (the pipeline's checked stack): made read-only here, what an
-    output sends is what the pipeline checked."""
+    A read-only mapping, name -> row view, so bones read like a dict. The rows are made on
+    access: the pipeline joins whole arrays, an output that sends every bone (VMC) takes
+    ``names`` and ``array`` as they are, and no per-bone object is made on the live path.
+    ``array`` must be a new array no one else holds: made read-only here, what an output
+    sends is what was checked."""
 
     __slots__ = ("names", "array", "_index")
 

@@ -9,6 +9,7 @@ the hand is roughly still (``still_below_speed``) and seen clearly (not edge-on,
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,7 +30,7 @@ SIDES = ("left", "right")
 _HANDS = SIDES + ("both",)
 @dataclass
 class HandsResult:
-    bones: dict[str, np.ndarray] = field(default_factory=dict)  # the finger bones of tracked hands
+    bones: Mapping[str, np.ndarray] = field(default_factory=dict)  # the finger bones of tracked hands
     gestures: dict[str, str | None] = field(default_factory=lambda: {"left": None, "right": None, "both": None})
     events: list[GestureEvent] = field(default_factory=list)
     tracked: dict[str, bool] = field(default_factory=lambda: {"left": False, "right": False})

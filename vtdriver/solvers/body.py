@@ -23,6 +23,7 @@ from vtdriver import coords, humanoid, quat
 from vtdriver import float_rotation as fr
 from vtdriver.frame import Landmarks
 from vtdriver.loss_easing import HoldThenEase, lerp
+from vtdriver.rows import BoneRotations
 from vtdriver.settings import setting
 from vtdriver.solvers import body_pose as bp
 from vtdriver.solvers.hand_frame import (
@@ -65,7 +66,9 @@ class BodySettings:
 
 @dataclass
 class BodyResult:
-    bones: dict[str, np.ndarray]  # local rotations, VMC convention
+    # Local rotations, VMC convention: one read-only (n, 4) array with its bone names, so the
+    # pipeline joins the solvers' bones without a dict entry per bone.
+    bones: BoneRotations
     root_position: np.ndarray | None
     tracked: bool  # the torso was solved from this frame's landmarks
     parts: dict[str, bool] = field(default_factory=dict)  # per part: solved this frame
@@ -296,13 +299,15 @@ def _slerp_floats(a: fr.Quat, b: fr.Quat, w: float) -> fr.Quat:
     return fr.slerp(fr.unit_or_identity(a), fr.unit_or_identity(b), w)
 
 
-def _unit_arrays(rotations: dict[str, fr.Quat]) -> tuple[dict[str, np.ndarray], dict[str, fr.Quat]]:
+def _unit_arrays(rotations: dict[str, fr.Quat]) -> tuple[BoneRotations, dict[str, fr.Quat]]:
     """The body bones as one array of unit quaternions. Every value is unit already (each
     product, slerp and frame ends in a normalisation); this is the last guard, so that nothing
     zero or non-finite leaves the solver: such a bone becomes the identity. The check runs on
     the floats: a NaN or infinite part makes the squared length NaN or infinite, which fails
     the comparison like a length off 1. Also returns the same values as float tuples."""
-    names = [name for name in BODY_BONES if name in rotations]
+    # Every part's loss hands back all of its bones, lost or not, so this is BODY_BONES itself
+    # on every frame: the constant tuple, whose identity lets the pipeline reuse its layout.
+    names = BODY_BONES if len(rotations) == len(BODY_BONES) else tuple(name for name in BODY_BONES if name in rotations)
     values = [rotations[name] for name in names]
     for x, y, z, w in values:
         if not abs(x * x + y * y + z * z + w * w - 1.0) < 1e-6:
@@ -310,7 +315,7 @@ def _unit_arrays(rotations: dict[str, fr.Quat]) -> tuple[dict[str, np.ndarray], 
             break
     # fromiter over the flat floats: half the cost of np.array's walk over a list of tuples.
     stacked = np.fromiter(itertools.chain.from_iterable(values), dtype=float, count=4 * len(values))
-    return dict(zip(names, stacked.reshape(-1, 4))), dict(zip(names, values))
+    return BoneRotations(names, stacked.reshape(-1, 4)), dict(zip(names, values))
 
 
 def _depth_levels() -> tuple[tuple[np.ndarray, np.ndarray], ...]:

@@ -28,6 +28,7 @@ import numpy as np
 
 from vtdriver import float_rotation as fr
 from vtdriver import humanoid, quat
+from vtdriver.rows import BoneRotations
 from vtdriver.solvers.finger_chain import RestFinger, hand_rotations
 
 if TYPE_CHECKING:
@@ -164,9 +165,9 @@ def finger_rotations_of_rows(
     return _usable(components, len(hands))
 
 
-def finger_bones_of_frames(hands: Sequence[HandFrame], sides: Sequence[str]) -> dict[str, np.ndarray]:
-    """Bone name -> local rotation of the finger bones of Hand frames whose points (``rows``)
-    and Hand rotation are finite (the hands stage's, after ``features_of_rows`` found them so),
+def finger_bones_of_frames(hands: Sequence[HandFrame], sides: Sequence[str]) -> BoneRotations:
+    """The local rotations of the finger bones, as one read-only mapping bone name -> row, of
+    Hand frames whose points (``rows``) and Hand rotation are finite (the hands stage's, after ``features_of_rows`` found them so),
     with no check of them; each Hand's matrix is read from ``world_rows`` when the frame kept
     it. Hands in ``sides`` order, each in ``finger_bone_names`` order."""
     components: list[float] = []
@@ -174,7 +175,7 @@ def finger_bones_of_frames(hands: Sequence[HandFrame], sides: Sequence[str]) -> 
         points = hand.rows if hand.rows is not None else hand.points.tolist()
         rows = hand.world_rows if hand.world_rows is not None else fr.rotation_rows(hand.world.tolist())
         _hand_rotations(points, rows, _REST[side], components)
-    return dict(zip(_SIDES_BONE_NAMES[tuple(sides)], _usable(components, len(hands)).reshape(-1, 4)))
+    return BoneRotations(_SIDES_BONE_NAMES[tuple(sides)], _usable(components, len(hands)).reshape(-1, 4))
 
 
 # The finger bone names of each set of solved hands, in solve order.

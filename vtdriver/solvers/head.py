@@ -16,14 +16,16 @@ import math
 import numpy as np
 
 from vtdriver import float_rotation as fr
+from vtdriver.rows import BoneRotations
 
 # One pair of quaternions per frame: on floats, where each numpy call on a 4-vector would cost
 # more than its handful of multiplications.
 
 
-def split_head_rotation(chest_world: np.ndarray, head_world: np.ndarray, neck_share: float) -> dict[str, np.ndarray]:
-    """{"Neck": local to UpperChest, "Head": local to Neck}, both (x, y, z, w). With rest
-    local rotations of identity, chest * Neck * Head == head_world exactly."""
+def split_head_rotation(chest_world: np.ndarray, head_world: np.ndarray, neck_share: float) -> BoneRotations:
+    """{"Neck": local to UpperChest, "Head": local to Neck}, both (x, y, z, w), as one
+    read-only mapping over a (2, 4) array. With rest local rotations of identity,
+    chest * Neck * Head == head_world exactly."""
     share = min(max(float(neck_share), 0.0), 1.0) if math.isfinite(neck_share) else 0.0
     chest = fr.unit_or_identity(_floats(chest_world))
     head = fr.unit_or_identity(_floats(head_world))
@@ -32,7 +34,7 @@ def split_head_rotation(chest_world: np.ndarray, head_world: np.ndarray, neck_sh
         relative = (-relative[0], -relative[1], -relative[2], -relative[3])
     neck = fr.slerp(fr.IDENTITY, fr.unit_or_identity(relative), share)
     head_local = fr.unit_or_identity(fr.relative(neck, relative))
-    return {"Neck": np.array(neck), "Head": np.array(head_local)}
+    return BoneRotations(_NAMES, np.array((neck, head_local)))
 
 
 def _floats(q) -> list[float]:
@@ -41,3 +43,4 @@ def _floats(q) -> list[float]:
 
 
 _FLOAT = np.dtype(float)
+_NAMES = ("Neck", "Head")
