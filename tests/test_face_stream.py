@@ -182,3 +182,20 @@ def test_calibrate_on_a_video_source(tmp_path):
     uncalibrated = expression_energy(FaceSolver(FaceSettings(auto_calibration="off", smoothing_window={})))
     assert calibrated < 0.05
     assert calibrated <= uncalibrated
+
+
+def test_weights_are_plain_floats_in_unit_range_through_smoothing_overshoot():
+    # A blink that shuts in one frame makes the eyes' 3-frame linear fit run past 1 (and past 0
+    # when they open again): the solver bounds what it hands on, as plain floats with no -0.0,
+    # so the next stage need not clip them again.
+    face = golden_face()
+    shut = close_eye(close_eye(open_jaw(face, 0.3), "left", 1.0), "right", 1.0)
+    solver = FaceSolver(FaceSettings(smoothing_window={"eyes": 3, "mouth": 3}))
+    results = [solver.solve(lm).blendshapes for lm in _stream([face] * 6 + [shut] * 3 + [face] * 6)]
+    raw = FaceSolver(FaceSettings(smoothing_window={"eyes": 1, "mouth": 1})).solve(landmarks(shut)).blendshapes
+    assert raw["eyeBlinkLeft"] == 1.0  # the shut frames' weight: a step from ~0 to 1
+    assert max(r["eyeBlinkLeft"] for r in results) == 1.0  # overshoot clipped, not passed on
+    for blendshapes in results:
+        for name, value in blendshapes.items():
+            assert type(value) is float and 0.0 <= value <= 1.0, (name, value)
+            assert np.copysign(1.0, value) == 1.0, name  # 0.0, never -0.0

@@ -20,6 +20,7 @@ from vtdriver.solvers.face_blendshapes import (
 from vtdriver.solvers.face_calibration import RunningCalibration
 from vtdriver.solvers.face_features import (
     FEATURE_INDEX,
+    NUM_FEATURES,
     compute_features,
 )
 from vtdriver.solvers.face_geometry import head_pose
@@ -135,6 +136,27 @@ def test_running_calibration_values_are_read_only_and_move_with_samples():
     assert calibration.samples == 2
     assert np.allclose(calibration.neutral, frame)  # warm: the median of identical samples
     assert not np.allclose(start, frame)
+
+
+def test_running_calibration_median_is_numpys_over_a_wrapping_window():
+    # A window of 7 samples (odd) then 8 (even), filled and overwritten several times over,
+    # with repeated values and signed zeros: the kept sorted columns must give np.median of
+    # exactly the samples the ring holds, and the neutral the prior blended towards it.
+    rng = np.random.default_rng(3)
+    for history in (7, 8):
+        base = pr.neutral_prior()
+        calibration = RunningCalibration(base, history=history, sample_every=3, warmup=4)
+        held = []
+        for frame in range(90):
+            features = rng.normal(size=NUM_FEATURES).round(1)  # ties between samples
+            features[:3] = (0.0, -0.0, rng.choice((0.0, -0.0)))
+            calibration.update(features.tolist(), finite=True)
+            if frame % 3 == 0:
+                held = (held + [features])[-history:]
+            median = np.median(np.array(held), axis=0)
+            confidence = min(len(held) / 4, 1.0)
+            assert calibration.samples == len(held)
+            assert np.array_equal(calibration.neutral, base + confidence * (median - base))
 
 
 def test_solver_output_keys_and_order_are_stable():

@@ -62,6 +62,11 @@ _SLOT = {name: i for i, name in enumerate(_TRACKED_NAMES)}
 _BLINK_RIGHT, _BLINK_LEFT = _SLOT["eyeBlinkRight"], _SLOT["eyeBlinkLeft"]
 # The output dict: the tracked weights, then the VRM presets (read from the smoothed list).
 _OUTPUT_NAMES = _TRACKED_NAMES + PRESET_ORDER
+# Each frame's dict is a copy of this one with its values replaced: copying a table of the
+# same keys and overwriting is cheaper than inserting ~70 keys into a dict that keeps growing.
+_OUTPUT_TEMPLATE = dict.fromkeys(_OUTPUT_NAMES, 0.0)
+# What ndarray.clip(min, max) calls (numpy < 2, as pyproject pins), without its Python wrapper.
+_CLIP = np.core.umath.clip
 _ADAPTIVE = np.array(ADAPTIVE_INDEX)
 _VRM_INPUTS = itemgetter(*(_SLOT[name] for name in INPUT_NAMES))
 # Packing the feature floats with struct and viewing the bytes costs about a third of
@@ -198,7 +203,8 @@ class FaceSolver:
 
         smoothed = self._smooth(weights, lm.t)
         smoothed += preset_values(_VRM_INPUTS(smoothed), self._settings.emotions)
-        blendshapes = dict(zip(_OUTPUT_NAMES, smoothed))
+        blendshapes = _OUTPUT_TEMPLATE.copy()
+        blendshapes.update(zip(_OUTPUT_NAMES, smoothed))
         eye = eye_rotation_rad(gaze_x, gaze_y, *self._eye_limits)
         return FaceResult(
             blendshapes=blendshapes,
@@ -211,7 +217,7 @@ class FaceSolver:
         smoothed = self._smoother.update(weights, t)
         if smoothed is None:
             return weights
-        # A polynomial fit can overshoot a step; weights stay in [0, 1]. As np.fmin(np.fmax(
-        # smoothed, 0), 1) does it (a NaN becomes 0 and an infinity the bound, as nan_to_num
-        # then clip; -0.0 becomes 0.0), on the list the dict is built from.
-        return [(1.0 if x > 1.0 else x) if x > 0.0 else 0.0 for x in smoothed.tolist()]
+        # A polynomial fit can overshoot a step; weights stay in [0, 1]. The weights going in
+        # are finite (each is clipped or a clipped value's mix), so the fit's are too: a plain
+        # clip, in place on the smoother's new array (-0.0 becomes 0.0, as max(0.0, x) gives).
+        return _CLIP(smoothed, 0.0, 1.0, out=smoothed).tolist()
