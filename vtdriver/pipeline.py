@@ -180,14 +180,27 @@ class AvatarPipeline:
 
 
 def _unit_weights(weights: dict[str, float]) -> dict[str, float]:
-    """``_unit`` of every weight. Plain floats: for ~60 values a comprehension beats the numpy
-    calls an array version needs (and gives the same values: NaN and both infinities 0.0,
-    -0.0 as 0.0)."""
+    """``_unit`` of every weight, as a new dict (gesture actions write into the frame's).
+
+    The face solver's weights are plain floats in [0, 1] already (tests/test_face_stream.py
+    holds it to that): such a table is checked by a few passes in C and copied, which costs a
+    tenth of rebuilding it value by value. A NaN makes the sum NaN, which fails the first
+    comparison; an infinity fails a bound."""
+    values = weights.values()
+    if values and set(map(type, values)) == _FLOAT_ONLY:
+        total = sum(values)
+        if total == total and min(values) >= 0.0 and max(values) <= 1.0:
+            return dict(weights)
+    # Anything else, value by value: a comprehension beats the numpy calls an array version
+    # needs for ~70 values (and gives the same values: NaN and both infinities 0.0, -0.0 as 0.0).
     inf = math.inf
     return {
         name: (w if w <= 1.0 else (1.0 if w < inf else 0.0)) if w > 0.0 else 0.0
         for name, w in zip(weights, map(float, weights.values()))
     }
+
+
+_FLOAT_ONLY = frozenset((float,))
 
 
 def _unit(weight: float) -> float:
