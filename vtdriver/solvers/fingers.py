@@ -173,7 +173,7 @@ def finger_bones_of_frames(hands: Sequence[HandFrame], sides: Sequence[str]) -> 
     components: list[float] = []
     for hand, side in zip(hands, sides):
         points = hand.rows if hand.rows is not None else hand.points.tolist()
-        rows = hand.world_rows if hand.world_rows is not None else fr.rotation_rows(hand.world.tolist())
+        rows = hand.world_rows if hand.world_rows is not None else fr.rotation_rows(hand.world)
         _hand_rotations(points, rows, _REST[side], components)
     return BoneRotations(_SIDES_BONE_NAMES[tuple(sides)], _usable(components, len(hands)).reshape(-1, 4))
 

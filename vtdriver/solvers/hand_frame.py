@@ -12,8 +12,6 @@ collinear), so callers can hold or rest instead of showing a made-up roll.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-
 import numpy as np
 
 from vtdriver import coords, humanoid, quat
@@ -170,20 +168,33 @@ def pose_hand_points_at_rest(side: str) -> dict[str, np.ndarray]:
     return {k: rest[k] for k in ("index", "pinky", "thumb")}
 
 
-@dataclass(frozen=True)
 class HandFrame:
     """One tracked hand of a frame: its 21 landmarks in Unity axes (image pixels) and its Hand
-    bone world rotation (None when the landmarks define no frame). ``rows`` are the same points
-    as Python lists (``points.tolist()``, read-only by convention), for the float solvers that
-    read them (Hand frame, fingers, gestures): one conversion per hand and frame for all of
-    them; None when the creator did not provide them. ``world_rows``: the rows of ``world``'s
-    matrix as the frame was built (``world`` is made from them), so the finger solver need not
-    turn the quaternion back into a matrix; None when not provided."""
+    bone world rotation (x, y, z, w floats; None when the landmarks define no frame). ``rows``
+    are the same points as Python lists (``points.tolist()``), for the float solvers that read
+    them (Hand frame, fingers, gestures): one conversion per hand and frame for all of them;
+    None when the creator did not provide them. ``world_rows``: the rows of ``world``'s matrix
+    as the frame was built (``world`` is made from them), so the finger solver need not turn
+    the quaternion back into a matrix; None when not provided.
 
-    points: np.ndarray
-    world: np.ndarray | None
-    rows: list[list[float]] | None = None
-    world_rows: tuple[fr.Vec, fr.Vec, fr.Vec] | None = None
+    A plain slotted class, read-only by convention: two are built every frame, and a frozen
+    dataclass's __init__ (object.__setattr__ per field) cost five times as much. ``world`` stays
+    the float tuple it is built as: its one reader (the body's limb solver) takes tuples as they
+    are, where an array went back to floats there."""
+
+    __slots__ = ("points", "world", "rows", "world_rows")
+
+    def __init__(
+        self,
+        points: np.ndarray,
+        world: fr.Quat | None,
+        rows: list[list[float]] | None = None,
+        world_rows: tuple[fr.Vec, fr.Vec, fr.Vec] | None = None,
+    ):
+        self.points = points
+        self.world = world
+        self.rows = rows
+        self.world_rows = world_rows
 
 
 def hand_frames(lm: Landmarks) -> dict[str, HandFrame | None]:
@@ -198,6 +209,6 @@ def hand_frames(lm: Landmarks) -> dict[str, HandFrame | None]:
         points = coords.image_to_unity(hand, lm.image_size)
         rows = points.tolist() if points.shape == (21, 3) else None
         matrix = None if rows is None else _world_rows(rows[WRIST], rows[INDEX_MCP], rows[MIDDLE_MCP], rows[PINKY_MCP], side)
-        world = None if matrix is None else np.array(fr.from_rows(matrix))
+        world = None if matrix is None else fr.from_rows(matrix)
         frames[side] = HandFrame(points, world, rows, matrix)
     return frames
