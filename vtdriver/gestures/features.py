@@ -22,6 +22,7 @@
 """
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 
@@ -104,15 +105,36 @@ def features_of_rows(points: Sequence[Sequence[float]]) -> HandFeatures | None:
     3-vectors, cheaper than the numpy calls that would carry them. Every operation is the one
     numpy did, in numpy's order (sums of three terms left to right, the same cross products,
     atan2 and degrees), so the features are bit for bit those of the array code."""
-    xs, ys, zs = zip(*points)
-    # A sum is finite only when every term is; a non-finite one may still be an overflow.
-    if not (math.isfinite(sum(xs) + sum(ys) + sum(zs)) or all(map(math.isfinite, xs + ys + zs))):
+    # Each axis' range in one pass over the points, which also finds non-finite values: a NaN
+    # fails both comparisons, an infinity becomes an end and makes the range non-finite (then
+    # the exact check decides: finite values far apart may overflow). Transposing the points
+    # (zip) and sorting each axis cost ~1.4x this loop. The ends are the max and min, as before.
+    (lx, ly, lz) = (hx, hy, hz) = points[0]
+    for x, y, z in points:
+        if not lx <= x <= hx:
+            if x < lx:
+                lx = x
+            elif x > hx:
+                hx = x
+            else:
+                return None
+        if not ly <= y <= hy:
+            if y < ly:
+                ly = y
+            elif y > hy:
+                hy = y
+            else:
+                return None
+        if not lz <= z <= hz:
+            if z < lz:
+                lz = z
+            elif z > hz:
+                hz = z
+            else:
+                return None
+    extent = max(hx - lx, hy - ly, hz - lz)
+    if not math.isfinite(extent) and not all(map(math.isfinite, itertools.chain(*points))):
         return None
-    # Each axis' range from its sorted values: sorting a float list compares floats natively,
-    # where max() and min() go through the generic comparison (six calls cost ~1.5x three
-    # sorts). Finite values, so the ends are the max and min.
-    xs, ys, zs = sorted(xs), sorted(ys), sorted(zs)
-    extent = max(xs[-1] - xs[0], ys[-1] - ys[0], zs[-1] - zs[0])
     wx, wy, wz = points[WRIST]
     mx, my, mz = points[MIDDLE_MCP]
     px, py, pz = mx - wx, my - wy, mz - wz
