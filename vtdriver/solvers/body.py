@@ -204,7 +204,7 @@ class BodySolver:
         if hands is None:
             hands = hand_frames(lm)
         ok = usable.tolist()
-        hand_world: dict[str, np.ndarray | None] = {}
+        hand_world: dict[str, fr.Quat | np.ndarray | None] = {}
         for side in bp.SIDES:
             hand = None if hands[side] is None else hands[side].world
             if hand is None and all(ok[i] for i in _POSE_HAND_INDICES[side]):

@@ -68,7 +68,9 @@ class PoseInput(NamedTuple):
 
     points: np.ndarray
     usable: np.ndarray  # (33,) bool: finite and visible enough
-    hand_world: dict[str, np.ndarray | None]
+    # Each Hand bone's world rotation: a tracked hand's frame gives float tuples, the pose
+    # fallback an array; None when neither is known.
+    hand_world: dict[str, fr.Quat | np.ndarray | None]
     rows: list[list[float]]
     ok: list[bool]
 
