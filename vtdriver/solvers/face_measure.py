@@ -10,6 +10,7 @@ per-frame numpy calls on the whole mesh were most of the face solver's geometry 
 from __future__ import annotations
 
 import math
+import struct
 
 import numpy as np
 
@@ -24,6 +25,7 @@ from vtdriver.solvers.face_geometry import FRAME_LANDMARKS, FRAME_WEIGHTS, head_
 # is finite, as head_pose checks it. No camera or recording comes near it; a size beyond it
 # is treated like a zero size (no face measured) rather than given a second, general path.
 _SAFE_IMAGE_SIZE = 1e150
+_PACK_3X3 = struct.Struct("9d").pack
 
 
 class _Plan:
@@ -81,12 +83,22 @@ class FaceMeasurer:
     def __init__(self) -> None:
         self._size: tuple[int, int] | None = None
         self._scale: list[float] | None = None
+        self._to_head = _ToHead()
 
     def measure(self, face: np.ndarray, image_size: tuple[int, int]) -> tuple[list[list[float]], list[float]] | None:
         if image_size != self._size:
             self._scale = _axis_scale(image_size) if _usable(image_size) else None
             self._size = image_size
-        return None if self._scale is None else _measure(face, image_size, self._scale)
+        return None if self._scale is None else _measure(face, image_size, self._scale, self._to_head)
+
+
+class _ToHead:
+    """The 3x3 from raw landmarks to head axes, rewritten in place each frame: packing its
+    nine floats into the same array's bytes costs a third of building a new array."""
+
+    def __init__(self) -> None:
+        self.matrix = np.empty((3, 3))
+        self.bytes = memoryview(self.matrix).cast("B")
 
 
 def _usable(image_size: tuple[int, int]) -> bool:
@@ -105,10 +117,10 @@ def measure_face(face: np.ndarray, image_size: tuple[int, int]) -> tuple[list[li
     rounding)."""
     if not _usable(image_size):
         return None
-    return _measure(face, image_size, _axis_scale(image_size))
+    return _measure(face, image_size, _axis_scale(image_size), _ToHead())
 
 
-def _measure(face: np.ndarray, image_size: tuple[int, int], scale: list[float]):
+def _measure(face: np.ndarray, image_size: tuple[int, int], scale: list[float], to_head: _ToHead):
     """``measure_face`` for a usable ``image_size`` and its ``_axis_scale``."""
     face = np.asarray(face, dtype=float)
     if face.ndim != 2 or face.shape[0] < fi.NUM_MESH_LANDMARKS:
@@ -117,10 +129,10 @@ def _measure(face: np.ndarray, image_size: tuple[int, int], scale: list[float]):
     # A bad value, or one that might overflow in pixels: the exact check on the whole mesh.
     if not math.isfinite(flat.dot(flat)) and not all_finite(coords.image_to_unity(face, image_size)):
         return None
-    return _measure_scaled(face, _WITH_IRIS if face.shape[0] >= fi.NUM_LANDMARKS else _MESH_ONLY, scale)
+    return _measure_scaled(face, _WITH_IRIS if face.shape[0] >= fi.NUM_LANDMARKS else _MESH_ONLY, scale, to_head)
 
 
-def _measure_scaled(face: np.ndarray, plan: _Plan, scale: list[float]):
+def _measure_scaled(face: np.ndarray, plan: _Plan, scale: list[float], to_head: _ToHead):
     """``_measure`` of a finite mesh whose pixel coordinates cannot overflow: the raw
     landmarks times the 3x3 that scales them to Unity axes and turns them into head axes
     (rotation / eye span), then one product with ``plan.mix``."""
@@ -136,6 +148,6 @@ def _measure_scaled(face: np.ndarray, plan: _Plan, scale: list[float]):
         return None
     (r00, r01, r02), (r10, r11, r12), (r20, r21, r22) = rows
     k0, k1, k2 = s0 / eye_span, s1 / eye_span, s2 / eye_span
-    to_head = np.array([k0 * r00, k0 * r01, k0 * r02, k1 * r10, k1 * r11, k1 * r12,
-                        k2 * r20, k2 * r21, k2 * r22]).reshape(3, 3)
-    return rows, features_from_rows(plan.mix.dot(raw.dot(to_head).take(plan.picks)).tolist())
+    to_head.bytes[:] = _PACK_3X3(k0 * r00, k0 * r01, k0 * r02, k1 * r10, k1 * r11, k1 * r12,
+                                 k2 * r20, k2 * r21, k2 * r22)
+    return rows, features_from_rows(plan.mix.dot(raw.dot(to_head.matrix).take(plan.picks)).tolist())
