@@ -39,9 +39,11 @@ def _times(rng: np.random.Generator, count: int) -> list[float]:
     return times
 
 
-def test_grouped_smoother_equals_one_stream_per_group():
+@pytest.mark.parametrize("lag", [0, 1])  # all groups unlagged share one list of time offsets
+def test_grouped_smoother_equals_one_stream_per_group(lag):
     rng = np.random.default_rng(3)
     groups = [SmoothingSettings(window=w, polyorder=min(1, w - 1)) for w in (3, 5, 7, 1, 5)]
+    groups[1] = SmoothingSettings(window=5, polyorder=1, lag_frames=lag)
     columns = [groups[j % len(groups)] for j in range(12)]
     grouped = GroupedWeightSmoother(columns)
     streams = [SavitzkyGolayStream(s) for s in groups]

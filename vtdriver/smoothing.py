@@ -116,14 +116,18 @@ class FitWeightCache:
         self._eval_index = -1
         self._weights: np.ndarray | None = None
 
-    def weights(self, times: Sequence[float]) -> np.ndarray:
-        """Weights (oldest first) for ``times``, the newest samples' times in order."""
+    def weights(self, times: Sequence[float], offsets: list[float] | None = None) -> np.ndarray:
+        """Weights (oldest first) for ``times``, the newest samples' times in order.
+        ``offsets``: each time minus the evaluation time (``lag_frames`` before the newest, or
+        the oldest), if the caller already has them: streams with one time line and several
+        windows work them out once for the longest and pass the tail (the same floats)."""
         count = len(times)
         eval_index = count - 1 - self._lag
         if eval_index < 0:
             eval_index = 0
-        t_eval = times[eval_index]
-        offsets = [t - t_eval for t in times]
+        if offsets is None:
+            t_eval = times[eval_index]
+            offsets = [t - t_eval for t in times]
         if (
             eval_index != self._eval_index
             or len(self._offsets) != count

@@ -40,6 +40,9 @@ class GroupedWeightSmoother:
             for group in dict.fromkeys(settings)
         ]
         self._fits: list[np.ndarray | None] = [None] * len(self._groups)
+        # With no lag every group evaluates at the newest time, so a shorter window's offsets
+        # from it are the tail of the longest window's: worked out once per frame.
+        self._shared_offsets = all(s.lag_frames == 0 for s in settings)
         self._times: list[float] = []
         # Written front to back from row ``longest - 1``, so the newest ``longest`` rows are
         # always one block (rows above the samples held are weighted by 0; zeros at first).
@@ -86,12 +89,18 @@ class GroupedWeightSmoother:
         times.append(float(t))
         if len(times) > longest:
             del times[0]
-        fits = [fit.weights(times[-window:]) for window, fit, _ in self._groups]
+        if self._shared_offsets:
+            newest = times[-1]
+            offsets = [t - newest for t in times]
+            fits = [fit.weights(times[-window:], offsets[-window:]) for window, fit, _ in self._groups]
+        else:
+            fits = [fit.weights(times[-window:]) for window, fit, _ in self._groups]
         # FitWeightCache hands back the very same array while its weights still hold.
         if any(map(is_not, fits, self._fits)):
             self._mix[:] = 0.0
             for weights, (_, _, columns) in zip(fits, self._groups):
                 self._mix[longest - len(weights):, columns] = weights[:, None]
             self._fits = fits
-        np.multiply(self._mix, self._history[row + 1 - longest: row + 1], out=self._product)
-        return np.add.reduce(self._product, axis=0)
+        # out and axis given by position: the ufuncs parse keywords more slowly.
+        np.multiply(self._mix, self._history[row + 1 - longest: row + 1], self._product)
+        return np.add.reduce(self._product, 0)
