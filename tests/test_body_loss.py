@@ -166,3 +166,16 @@ def test_unknown_visibility_counts_as_zero(threshold, arm_driven):
     world[[bp.ELBOW["right"], bp.WRIST["right"]], 3] = np.nan
     parts = BodySolver(BodySettings(visibility_threshold=threshold)).solve_parts(replace(base, pose_world=world))
     assert "torso" in parts and ("right_arm" in parts) == arm_driven and "left_arm" in parts
+
+
+def test_upper_body_only_legs_rest_at_the_identity_with_positive_zeros():
+    solver = BodySolver(BodySettings(upper_body_only=True))
+    legs = [f"{s}{bone}" for s in ("Left", "Right") for bone in ("UpperLeg", "LowerLeg", "Foot")]
+    for i in range(60):  # through the legs' whole hold and ease
+        result = solver.solve(synth.make_landmarks(ARM_UP, t=i / FPS))
+        for name in legs:
+            assert result.bones[name].tolist() == [0.0, 0.0, 0.0, 1.0]
+            assert not np.signbit(result.bones[name]).any()
+            assert result.local_floats[name] == (0.0, 0.0, 0.0, 1.0)
+        assert not any(result.parts[f"{s}_{p}"] for s in ("left", "right") for p in ("leg", "foot"))
+        assert result.parts["torso"]

@@ -91,12 +91,16 @@ class HoldThenEase:
         """This frame's values (a new dict; treat its values as read-only, like every frame
         array: they are also what a later loss holds and eases from). A tracked value is
         passed through as given; held, eased and blended values are arrays."""
-        if values is None:
-            out = self._lost(t)
-        else:
-            out = self._tracked(values, t)
+        return dict(self.update_shared(None if values is None else dict(values), t))
+
+    def update_shared(self, values: dict[str, np.ndarray] | None, t: float) -> dict[str, np.ndarray]:
+        """``update`` without its two copies, for a caller that hands over a dict it no longer
+        touches and only reads the one it gets back (which may be ``values`` itself, or the
+        cached output of a steady loss): this object keeps both as its state. The body solver
+        updates ~10 parts a frame, most of them steady, where the copies were most of the cost."""
+        out = self._lost(t) if values is None else self._tracked(values, t)
         self._last = out
-        return dict(out)
+        return out
 
     def _lost(self, t: float) -> dict[str, np.ndarray]:
         self._returned_since = None
@@ -123,7 +127,6 @@ class HoldThenEase:
             self._ever_tracked = True
         # Kept as given (arrays, or the body solver's float tuples): converting every value
         # of every part each frame would cost more than the rest of a steady frame here.
-        values = dict(values)
         if self._returned_since is None:
             return values
         blend = self._progress(t - self._returned_since, self._blend_in)

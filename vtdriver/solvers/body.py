@@ -142,7 +142,15 @@ class BodySolver:
             for part, names in self._parts.items()
         }
         # A hand (foot) part's twist turns the forearm (shank) its arm (leg) part set before it.
-        self._twisted = {part: (names[1], _LOWER[names[1]]) for part, names in self._parts.items() if names[0] == _TWIST}
+        twisted = {part: (names[1], _LOWER[names[1]]) for part, names in self._parts.items() if names[0] == _TWIST}
+        # The parts that can be solved, in order, each with its loss and, for a hand (foot),
+        # the bones its twist goes to. With upper_body_only the legs and feet never are: their
+        # losses ease from rest to rest, which is the identity to the bit (slerp of two
+        # identities and its normalisation, then the identity twist times the rest shank), so
+        # their bones are that constant and their losses are not run.
+        never = {part for part in self._parts if part.endswith(("_leg", "_foot"))} if s.upper_body_only else set()
+        self._steps = tuple((part, self._loss[part], twisted.get(part)) for part in self._parts if part not in never)
+        self._resting = {name: fr.IDENTITY for part in never for name in self._parts[part] if name != _TWIST}
         self._root_loss = HoldThenEase(
             s.hold_seconds,
             s.ease_seconds,
@@ -157,12 +165,12 @@ class BodySolver:
         solved = self.solve_parts(lm, hands)
         t = lm.t
         # Every value is a float tuple: solved ones are, and the losses finish theirs so.
-        rotations: dict[str, fr.Quat] = {}
-        twisted = self._twisted
-        for part, loss in self._loss.items():
-            shown = loss.update(solved.get(part), t)
-            if part in twisted:  # after its arm (leg): the parts are in that order
-                end, lower = twisted[part]
+        rotations: dict[str, fr.Quat] = self._resting.copy()
+        for part, loss, twisted in self._steps:
+            # solve_parts made the part's dict for this call alone; shown is only read.
+            shown = loss.update_shared(solved.get(part), t)
+            if twisted is not None:  # after its arm (leg): the parts are in that order
+                end, lower = twisted
                 rotations[lower] = fr.unit_or_identity(fr.multiply(rotations[lower], shown[_TWIST]))
                 rotations[end] = shown[end]
             else:
@@ -308,14 +316,16 @@ def _unit_arrays(rotations: dict[str, fr.Quat]) -> tuple[BoneRotations, dict[str
     # Every part's loss hands back all of its bones, lost or not, so this is BODY_BONES itself
     # on every frame: the constant tuple, whose identity lets the pipeline reuse its layout.
     names = BODY_BONES if len(rotations) == len(BODY_BONES) else tuple(name for name in BODY_BONES if name in rotations)
-    values = [rotations[name] for name in names]
+    values = list(map(rotations.__getitem__, names))
+    floats = rotations if names is BODY_BONES else None  # every bone once: the dict holds just these values
     for x, y, z, w in values:
         if not abs(x * x + y * y + z * z + w * w - 1.0) < 1e-6:
             values = [fr.unit_or_identity(q) for q in values]
+            floats = None
             break
     # fromiter over the flat floats: half the cost of np.array's walk over a list of tuples.
     stacked = np.fromiter(itertools.chain.from_iterable(values), dtype=float, count=4 * len(values))
-    return BoneRotations(names, stacked.reshape(-1, 4)), dict(zip(names, values))
+    return BoneRotations(names, stacked.reshape(-1, 4)), floats if floats is not None else dict(zip(names, values))
 
 
 def _depth_levels() -> tuple[tuple[np.ndarray, np.ndarray], ...]:
