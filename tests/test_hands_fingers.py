@@ -149,3 +149,40 @@ def test_fast_hand_fk_matches_humanoid_forward_kinematics():
     for side in ("left", "right"):
         hand, fingers = random_hand_rotation(rng), random_finger_rotations(rng, side)
         assert np.allclose(hand_landmarks_unity(side, hand, fingers), hand_landmarks_unity_fk(side, hand, fingers), atol=1e-12)
+
+
+def test_permuted_rest_frames_turn_bit_for_bit_as_the_full_sums():
+    """The long fingers' rest frame is a signed permutation of the Hand's axes, and both the
+    turn into it and the turn of each rotation out of it drop the exact-zero terms: the values,
+    signs of zero included, must be those of the full sums (zero and negative-zero entries
+    below exercise the fallback)."""
+    import math
+    import struct
+
+    from vtdriver.solvers import fingers as F
+    from vtdriver.solvers.finger_chain import hand_rotations
+
+    def bits(values):
+        return struct.pack(f"{len(values)}d", *values)
+
+    rng = np.random.default_rng(7)
+    for side in ("left", "right"):
+        rest = F._REST[side]
+        assert [f.permuted for f in rest.fingers] == [False, True, True, True, True]
+        columns = rest.frames[rest.fingers[1].frame]
+        for k in range(200):
+            rows = quat.to_matrix(quat.normalize(rng.normal(size=4))).tolist()
+            if k % 2 == 0:  # each entry in turn an exact zero of either sign
+                i, j = divmod(k // 2 % 9, 3)
+                rows[i][j] = 0.0 if k % 4 else -0.0
+            rows = tuple(tuple(r) for r in rows)
+            assert bits(F._world_to_permuted_rest(rows, columns)) == bits(F._world_to_rest(rows, columns))
+        full = tuple(f._replace(permuted=False) for f in rest.fingers)
+        for k in range(100):
+            hand = rng.normal(size=(21, 3)).tolist()
+            if k % 5 == 0:  # a finger at rest along the Hand's axes: exact zeros in its rotations
+                hand[5:9] = [[0.0, 0.0, 0.0], [-1.0, 0.0, 0.0], [-2.0, 0.0, 0.0], [-3.0, 0.0, 0.0]]
+            to_rest = [F._world_to_rest(((1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0)), c) for c in rest.frames]
+            fast, slow = hand_rotations(hand, to_rest, rest.fingers), hand_rotations(hand, to_rest, full)
+            assert all(math.isfinite(v) for v in fast)
+            assert bits(fast) == bits(slow)
