@@ -80,9 +80,10 @@ def _measure(left: np.ndarray | None, right: np.ndarray | None, size: tuple[int,
         if all_finite(both):
             count = len(left)
             unity = coords.image_to_unity(both, size).reshape(2, count, 3)
-            # The division on Python floats: the same quotient as numpy's, without an array call.
-            sums = np.add.reduce(unity, 1).tolist()
-            left_centre, right_centre = ([value / count for value in total] for total in sums)
+            # The division on Python floats: the same quotient as numpy's, without an array call
+            # (written out: a comprehension per hand cost more than its three divisions).
+            (lx, ly, lz), (rx, ry, rz) = np.add.reduce(unity, 1).tolist()
+            left_centre, right_centre = [lx / count, ly / count, lz / count], [rx / count, ry / count, rz / count]
             (left_wrist, left_knuckle), (right_wrist, right_knuckle) = unity.take(_PALM_POINTS, 1).tolist()
             return {
                 "left": _Hand(left, left_wrist, left_knuckle, left_centre),
