@@ -166,7 +166,7 @@ def finger_rotations_of_rows(
             _hand_rotations(hand, fr.rotation_rows(world), _REST[side], components)
         else:
             components += _REST_POSE
-    return _usable(components, len(hands))
+    return _usable(components, (len(hands), 15, 4))
 
 
 def finger_bones_of_frames(hands: Sequence[HandFrame], sides: Sequence[str]) -> BoneRotations:
@@ -179,7 +179,7 @@ def finger_bones_of_frames(hands: Sequence[HandFrame], sides: Sequence[str]) -> 
         points = hand.rows if hand.rows is not None else hand.points.tolist()
         rows = hand.world_rows if hand.world_rows is not None else fr.rotation_rows(hand.world)
         _hand_rotations(points, rows, _REST[side], components)
-    return BoneRotations(_SIDES_BONE_NAMES[tuple(sides)], _usable(components, len(hands)).reshape(-1, 4))
+    return BoneRotations(_SIDES_BONE_NAMES[tuple(sides)], _usable(components, (15 * len(hands), 4)))
 
 
 # The finger bone names of each set of solved hands, in solve order.
@@ -191,11 +191,12 @@ _SIDES_BONE_NAMES = {
 }
 
 
-def _usable(components: list[float], hands: int) -> np.ndarray:
-    """The components as (hands, 15, 4), any non-finite bone (landmarks so large they
-    overflow) at rest. Packed by struct into an empty array: a few instructions a float,
-    where np.array inspects each float as a possible sequence (~250 instructions a float)."""
-    rotations = np.empty((hands, 15, 4))
+def _usable(components: list[float], shape: tuple[int, ...]) -> np.ndarray:
+    """The components as an array of ``shape`` (last axis 4, one bone a row), any non-finite
+    bone (landmarks so large they overflow) at rest. Packed by struct into an empty array: a
+    few instructions a float, where np.array inspects each float as a possible sequence (~250
+    instructions a float). Made in the caller's shape, with no reshape after."""
+    rotations = np.empty(shape)
     pack_into(f"{len(components)}d", rotations, 0, *components)
     # Every component of a unit quaternion is in [-1, 1], so the sum is finite unless one isn't.
     if math.isfinite(sum(components)):
