@@ -61,10 +61,6 @@ class RestFinger(NamedTuple):
     c20: float
     c21: float
     c22: float
-    # The columns are a signed permutation, (c00, 0, 0), (0, 0, c12), (0, c21, 0) (the four long
-    # fingers: their rest frame is the Hand's axes reordered): each turned component is one
-    # product (``is_permuted_frame``).
-    permuted: bool
 
 
 def hand_rotations(
@@ -80,7 +76,7 @@ def hand_rotations(
     sqrt, inf = math.sqrt, math.inf
     out: list[float] = []
     for (i0, i1, i2, i3, frame, dx0, dy0, dz0, prior, across_fallback, half_y, half_z,
-         c00, c01, c02, c10, c11, c12, c20, c21, c22, permuted) in fingers:
+         c00, c01, c02, c10, c11, c12, c20, c21, c22) in fingers:
         e00, e01, e02, e10, e11, e12, e20, e21, e22 = to_rest[frame]
         x0, y0, z0 = hand[i0]
         x1, y1, z1 = hand[i1]
@@ -176,28 +172,9 @@ def hand_rotations(
         jy, jz, jw = jy / size, jz / size, jw / size
 
         # All three seen from the Hand's frame: their axes turned out of the rest frame (columns).
-        if permuted:
-            # The sums below with their exact-zero terms dropped: a non-zero product plus signed
-            # zeros is that product. A zero product falls back to the full sum (its sign of zero
-            # depends on the dropped terms), as does each component that is a sum of zeros.
-            out += (
-                px * c00 or px * c00 + py * c10 + pz * c20,
-                pz * c21 or px * c01 + py * c11 + pz * c21,
-                py * c12 or px * c02 + py * c12 + pz * c22,
-                pw,
-                iy * c10 + iz * c20, iz * c21 or iy * c11 + iz * c21, iy * c12 or iy * c12 + iz * c22, iw,
-                jy * c10 + jz * c20, jz * c21 or jy * c11 + jz * c21, jy * c12 or jy * c12 + jz * c22, jw,
-            )
-            continue
         out += (
             px * c00 + py * c10 + pz * c20, px * c01 + py * c11 + pz * c21, px * c02 + py * c12 + pz * c22, pw,
             iy * c10 + iz * c20, iy * c11 + iz * c21, iy * c12 + iz * c22, iw,
             jy * c10 + jz * c20, jy * c11 + jz * c21, jy * c12 + jz * c22, jw,
         )
     return out
-
-
-def is_permuted_frame(columns: Sequence[fr.Vec]) -> bool:
-    """Whether rest-frame columns have the form (c00, 0, 0), (0, 0, c12), (0, c21, 0)."""
-    (_, c01, c02), (c10, c11, _), (c20, _, c22) = columns
-    return c01 == c02 == c10 == c11 == c20 == c22 == 0.0

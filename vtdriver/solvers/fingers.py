@@ -21,7 +21,7 @@ from __future__ import annotations
 import itertools
 import math
 from struct import pack_into
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -29,7 +29,7 @@ import numpy as np
 from vtdriver import float_rotation as fr
 from vtdriver import humanoid, quat
 from vtdriver.rows import BoneRotations
-from vtdriver.solvers.finger_chain import RestFinger, hand_rotations, is_permuted_frame
+from vtdriver.solvers.finger_chain import RestFinger, hand_rotations
 
 if TYPE_CHECKING:
     from vtdriver.solvers.hand_frame import HandFrame
@@ -85,9 +85,6 @@ class RestHand(NamedTuple):
 
     frames: tuple[tuple[fr.Vec, fr.Vec, fr.Vec], ...]
     fingers: tuple[RestFinger, ...]
-    # Per frame, the function taking the Hand's rows into it (``_world_to_rest`` or its
-    # permuted form), and the frame.
-    turns: tuple[tuple[Callable, tuple[fr.Vec, fr.Vec, fr.Vec]], ...]
 
 
 def _rest_hand(side: str) -> RestHand:
@@ -121,13 +118,12 @@ def _rest_hand(side: str) -> RestHand:
                 half_y,
                 half_z,
                 *(entry for column in columns for entry in column),
-                is_permuted_frame(columns),
             )
         )
-    turns = tuple((_world_to_permuted_rest if is_permuted_frame(f) else _world_to_rest, f) for f in distinct)
-    return RestHand(tuple(distinct), tuple(fingers), turns)
+    return RestHand(tuple(distinct), tuple(fingers))
 
 
+_REST = {side: _rest_hand(side) for side in ("left", "right")}
 
 
 def finger_local_rotations(points_unity: np.ndarray, side: str, hand_world: np.ndarray) -> np.ndarray:
@@ -213,7 +209,7 @@ def _hand_rotations(
 ) -> None:
     """Appends the 60 quaternion components of one hand's finger bones to ``out``, finger by
     finger, from its points and the rows of the Hand's world rotation matrix."""
-    out += hand_rotations(hand, [turn(rows, columns) for turn, columns in rest.turns], rest.fingers)
+    out += hand_rotations(hand, [_world_to_rest(rows, columns) for columns in rest.frames], rest.fingers)
 
 
 def _world_to_rest(rows: tuple[fr.Vec, fr.Vec, fr.Vec], columns: tuple[fr.Vec, fr.Vec, fr.Vec]) -> tuple[float, ...]:
@@ -226,32 +222,6 @@ def _world_to_rest(rows: tuple[fr.Vec, fr.Vec, fr.Vec], columns: tuple[fr.Vec, f
         r00 * b0 + r01 * b1 + r02 * b2, r10 * b0 + r11 * b1 + r12 * b2, r20 * b0 + r21 * b1 + r22 * b2,
         r00 * c0 + r01 * c1 + r02 * c2, r10 * c0 + r11 * c1 + r12 * c2, r20 * c0 + r21 * c1 + r22 * c2,
     )
-
-
-def _world_to_permuted_rest(
-    rows: tuple[fr.Vec, fr.Vec, fr.Vec], columns: tuple[fr.Vec, fr.Vec, fr.Vec]
-) -> tuple[float, ...]:
-    """``_world_to_rest`` for columns (a0, 0, 0), (0, 0, b2), (0, c1, 0) (``is_permuted_frame``,
-    the long fingers' frame): each entry is one product, the terms with an exact zero dropped
-    (a non-zero product plus signed zeros is that product; a zero product takes the full sum,
-    whose sign of zero the dropped terms decide)."""
-    (r00, r01, r02), (r10, r11, r12), (r20, r21, r22) = rows
-    (a0, a1, a2), (b0, b1, b2), (c0, c1, c2) = columns
-    return (
-        r00 * a0 or r00 * a0 + r01 * a1 + r02 * a2,
-        r10 * a0 or r10 * a0 + r11 * a1 + r12 * a2,
-        r20 * a0 or r20 * a0 + r21 * a1 + r22 * a2,
-        r02 * b2 or r00 * b0 + r01 * b1 + r02 * b2,
-        r12 * b2 or r10 * b0 + r11 * b1 + r12 * b2,
-        r22 * b2 or r20 * b0 + r21 * b1 + r22 * b2,
-        r01 * c1 or r00 * c0 + r01 * c1 + r02 * c2,
-        r11 * c1 or r10 * c0 + r11 * c1 + r12 * c2,
-        r21 * c1 or r20 * c0 + r21 * c1 + r22 * c2,
-    )
-
-
-# Built after the functions it names.
-_REST = {side: _rest_hand(side) for side in ("left", "right")}
 
 
 def solve_fingers(points_unity: np.ndarray, side: str, hand_world: np.ndarray) -> dict[str, np.ndarray]:
