@@ -38,8 +38,9 @@ def stack_rows(rows: list, width: int) -> np.ndarray:
 
 class BoneRotations(Mapping[str, np.ndarray]):
     """Bones as one array: ``array`` is (n, 4), read-only, every row a finite unit quaternion
-    (x, y, z, w), row i the bone ``names[i]``. The body and hand solvers hand their bones over
-    so, and the pipeline's frame holds them so after ``bone_join`` checked every row.
+    (x, y, z, w), row i the bone ``names[i]``. The body, finger and head solvers hand their
+    bones over so (each guards its own rows), and the pipeline's frame holds them so after
+    ``bone_join`` checked every row to 1e-12.
 
     A read-only mapping, name -> row view, so bones read like a dict. The rows are made on
     access: the pipeline joins whole arrays, an output that sends every bone (VMC) takes

@@ -167,9 +167,10 @@ def finger_rotations_of_rows(
 
 def finger_bones_of_frames(hands: Sequence[HandFrame], sides: Sequence[str]) -> BoneRotations:
     """The local rotations of the finger bones, as one read-only mapping bone name -> row, of
-    Hand frames whose points (``rows``) and Hand rotation are finite (the hands stage's, after ``features_of_rows`` found them so),
-    with no check of them; each Hand's matrix is read from ``world_rows`` when the frame kept
-    it. Hands in ``sides`` order, each in ``finger_bone_names`` order."""
+    Hand frames whose points (``rows``) and Hand rotation are finite (the hands stage's, after
+    ``features_of_rows`` found them so), with no check of them; each Hand's matrix is read
+    from ``world_rows`` when the frame kept it. Hands in ``sides`` order, each in
+    ``finger_bone_names`` order."""
     components: list[float] = []
     for hand, side in zip(hands, sides):
         points = hand.rows if hand.rows is not None else hand.points.tolist()

@@ -12,6 +12,7 @@ collinear), so callers can hold or rest instead of showing a made-up roll.
 from __future__ import annotations
 
 import math
+
 import numpy as np
 
 from vtdriver import coords, humanoid, quat
