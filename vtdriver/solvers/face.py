@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import struct
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from operator import itemgetter
 
@@ -18,6 +19,7 @@ import numpy as np
 from vtdriver import float_rotation as fr
 from vtdriver import quat
 from vtdriver.frame import Landmarks
+from vtdriver.rows import BoneRotations
 from vtdriver.settings import setting
 from vtdriver.smoothing import SmoothingSettings
 from vtdriver.solvers import face_priors as pr
@@ -32,7 +34,7 @@ from vtdriver.solvers.face_blendshapes import (
 )
 from vtdriver.solvers.face_calibration import ADAPTIVE_INDEX, RunningCalibration
 from vtdriver.solvers.face_features import NUM_FEATURES
-from vtdriver.solvers.face_gaze import GazeTracker, eye_rotation_rad, eye_visibility_of
+from vtdriver.solvers.face_gaze import GazeTracker, eye_rotation_values, eye_visibility_of
 from vtdriver.solvers.face_measure import FaceMeasurer
 from vtdriver.solvers.face_profile import CalibrationProfile
 from vtdriver.solvers.face_smoothing import GroupedWeightSmoother
@@ -72,6 +74,10 @@ _VRM_INPUTS = itemgetter(*(_SLOT[name] for name in INPUT_NAMES))
 # Packing the feature floats with struct and viewing the bytes costs about a third of
 # np.fromiter's per-item conversion.
 _PACK_FEATURES = struct.Struct(f"{NUM_FEATURES}d").pack
+# Both eyes turn alike: their two rows packed as bytes make the eye block the pipeline joins
+# by one row copy, instead of a dict of two arrays it would stack row by row.
+_EYE_NAMES = ("LeftEye", "RightEye")
+_PACK_EYES = struct.Struct("8d").pack
 
 
 @dataclass(frozen=True)
@@ -104,7 +110,7 @@ class FaceSettings:
 class FaceResult:
     blendshapes: dict[str, float] = field(default_factory=dict)
     head_world: np.ndarray | None = None  # Unity world rotation of the Head bone (x, y, z, w)
-    eye_bones: dict[str, np.ndarray] = field(default_factory=dict)  # LeftEye/RightEye local to Head
+    eye_bones: Mapping[str, np.ndarray] = field(default_factory=dict)  # LeftEye/RightEye local to Head
     tracked: bool = False
 
 
@@ -205,11 +211,11 @@ class FaceSolver:
         smoothed += preset_values(_VRM_INPUTS(smoothed), self._settings.emotions)
         blendshapes = _OUTPUT_TEMPLATE.copy()
         blendshapes.update(zip(_OUTPUT_NAMES, smoothed))
-        eye = eye_rotation_rad(gaze_x, gaze_y, *self._eye_limits)
+        eye = eye_rotation_values(gaze_x, gaze_y, *self._eye_limits)
         return FaceResult(
             blendshapes=blendshapes,
             head_world=_quaternion(rotation),
-            eye_bones={"LeftEye": eye, "RightEye": eye.copy()},
+            eye_bones=BoneRotations(_EYE_NAMES, np.frombuffer(_PACK_EYES(*eye, *eye)).reshape(2, 4)),
             tracked=True,
         )
 

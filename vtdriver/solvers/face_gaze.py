@@ -109,11 +109,12 @@ def eye_rotation(gaze_x: float, gaze_y: float, max_yaw_deg: float, max_pitch_deg
     """Local eye-bone quaternion for a gaze (x towards the subject's right, y up): the
     shortest arc from the bone's forward axis (+Z) to the gaze direction, written out for
     that axis (``quat.from_two_vectors((0, 0, 1), direction)`` term by term, ~10x cheaper)."""
-    return eye_rotation_rad(gaze_x, gaze_y, math.radians(max_yaw_deg), math.radians(max_pitch_deg))
+    return np.array(eye_rotation_values(gaze_x, gaze_y, math.radians(max_yaw_deg), math.radians(max_pitch_deg)))
 
 
-def eye_rotation_rad(gaze_x: float, gaze_y: float, max_yaw: float, max_pitch: float) -> np.ndarray:
-    """``eye_rotation`` with the limits in radians (a solver converts its settings once)."""
+def eye_rotation_values(gaze_x: float, gaze_y: float, max_yaw: float, max_pitch: float) -> tuple[float, ...]:
+    """``eye_rotation`` as four floats, with the limits in radians (a solver converts its
+    settings once and packs both eyes' rows into one array)."""
     # _clamp(x, -1.0, 1.0) written out (every frame): a NaN stays NaN.
     yaw, pitch = gaze_x / pr.GAZE_X_RANGE, gaze_y / pr.GAZE_Y_RANGE
     yaw = -1.0 if -1.0 > yaw else yaw
@@ -125,9 +126,9 @@ def eye_rotation_rad(gaze_x: float, gaze_y: float, max_yaw: float, max_pitch: fl
     length = math.sqrt(x * x + y * y + z * z)
     if not (math.isfinite(length) and length > 0.0) or 1.0 + z / length < 1e-6:
         # Degenerate or straight back (beyond any configured range): the general helper.
-        return quat.from_two_vectors(np.array([0.0, 0.0, 1.0]), np.array([x, y, z]))
+        return tuple(quat.from_two_vectors(np.array([0.0, 0.0, 1.0]), np.array([x, y, z])).tolist())
     x, y, z = x / length, y / length, z / length
     # (0, 0, 1) x (x, y, z), with the same products as quat.cross, so zero signs agree.
     qx, qy, qz, qw = 0.0 * z - 1.0 * y, 1.0 * x - 0.0 * z, 0.0 * y - 0.0 * x, 1.0 + z
     q_length = math.sqrt(qx * qx + qy * qy + qz * qz + qw * qw)
-    return np.array((qx / q_length, qy / q_length, qz / q_length, qw / q_length))
+    return qx / q_length, qy / q_length, qz / q_length, qw / q_length
