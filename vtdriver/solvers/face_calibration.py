@@ -45,16 +45,17 @@ ADAPTIVE_INDEX: tuple[int, ...] = tuple(_ADAPTIVE_INDEX_LIST)  # the features wh
 _adaptive_values = itemgetter(*_ADAPTIVE_INDEX_LIST)
 
 
-def _column_median(samples: np.ndarray) -> np.ndarray:
-    """``np.median(samples, axis=0)`` of finite samples, as numpy computes it (the middle
-    order statistic, or the mean of the middle two: their sum halved) without its generic
-    wrapper, which cost several times the partition itself."""
-    count = len(samples)
+def _row_median(samples: np.ndarray) -> np.ndarray:
+    """``np.median(samples, axis=1)`` of finite samples (one feature per row), as numpy
+    computes it (the middle order statistic, or the mean of the middle two: their sum halved)
+    without its generic wrapper, which cost several times the partition itself. Along rows
+    the partition runs on contiguous values: a quarter fewer instructions than down columns."""
+    count = samples.shape[1]
     half = count // 2
     if count % 2:
-        return np.partition(samples, half, axis=0)[half]
-    middle = np.partition(samples, (half - 1, half), axis=0)
-    return (middle[half - 1] + middle[half]) / 2.0
+        return np.partition(samples, half, axis=1)[:, half]
+    middle = np.partition(samples, (half - 1, half), axis=1)
+    return (middle[:, half - 1] + middle[:, half]) / 2.0
 
 
 class RunningCalibration:
@@ -68,7 +69,7 @@ class RunningCalibration:
     def __init__(self, base_neutral: np.ndarray, *, history: int = 120, sample_every: int = 15,
                  warmup: int = 20, min_range_scale: float = 0.6, range_decay: float = 0.01):
         self._base = np.array(base_neutral, dtype=float)
-        self._ring = np.empty((max(int(history), 1), NUM_FEATURES))
+        self._ring = np.empty((NUM_FEATURES, max(int(history), 1)))  # a column per sample
         self._count = 0  # samples held, up to the ring's length
         self._sample_every = max(int(sample_every), 1)
         self._warmup = max(int(warmup), 1)
@@ -109,10 +110,11 @@ class RunningCalibration:
         if not finite and not math.isfinite(sum(values)) and not all_finite(np.array(values, dtype=float)):
             return
         if self._frames % self._sample_every == 0:
-            slot = (self._frames // self._sample_every) % len(self._ring)
-            self._ring[slot] = values
-            self._count = min(self._count + 1, len(self._ring))
-            self._median = _column_median(self._ring[: self._count])
+            history = self._ring.shape[1]
+            slot = (self._frames // self._sample_every) % history
+            self._ring[:, slot] = values
+            self._count = min(self._count + 1, history)
+            self._median = _row_median(self._ring[:, : self._count])
             self._neutral = self._blend_neutral()
         self._frames += 1
         # The peak starts at the prior range and is forgotten slowly, so a few seconds of
