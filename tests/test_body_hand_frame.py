@@ -90,3 +90,21 @@ def test_degenerate_hand_gives_none(points):
     assert hand_world_rotation(points, "left") is None
     pose = np.zeros((33, 3)) if points.shape[0] != 21 else np.resize(points, (33, 3))
     assert hand_world_rotation_from_pose(pose, "right") is None
+
+
+def test_two_hands_are_framed_as_each_alone():
+    """hand_frames converts two hands in one call: each hand's points, rows and frame must be
+    the bits its own conversion gives (one hand in view takes the per-hand path)."""
+    from vtdriver.frame import Landmarks
+    from vtdriver.solvers.hand_frame import hand_frames
+
+    rng = np.random.default_rng(11)
+    left, right = rng.random((21, 3)), rng.random((21, 3))
+    both = hand_frames(Landmarks(t=0.0, image_size=(1280, 720), left_hand=left, right_hand=right))
+    for side, hand in (("left", left), ("right", right)):
+        frames = hand_frames(Landmarks(t=0.0, image_size=(1280, 720), **{f"{side}_hand": hand}))
+        alone = frames[side]
+        assert frames["right" if side == "left" else "left"] is None
+        assert both[side].rows == alone.rows and both[side].world == alone.world is not None
+        assert both[side].world_rows == alone.world_rows
+        assert np.array_equal(both[side].points, alone.points)

@@ -200,16 +200,26 @@ class HandFrame:
 
 def hand_frames(lm: Landmarks) -> dict[str, HandFrame | None]:
     """Both hands of a frame in the form the body solver (Hand bones) and the hands stage
-    (fingers, gestures) both need, computed once per frame for both of them."""
+    (fingers, gestures) both need, computed once per frame for both of them. Two hands of 21
+    points (the usual frame) go through one conversion and one ``tolist``: the product is
+    elementwise, so each hand's values are the ones its own conversion gives, and a numpy
+    call costs more than the 63 extra products."""
+    left, right = lm.left_hand, lm.right_hand
+    if left is not None and right is not None and left.shape == right.shape == (21, 3):
+        points = coords.image_to_unity(np.concatenate((left, right)), lm.image_size)
+        rows = points.tolist()
+        return {"left": _hand_frame(points[:21], rows[:21], "left"), "right": _hand_frame(points[21:], rows[21:], "right")}
     frames: dict[str, HandFrame | None] = {}
-    for side in ("left", "right"):
-        hand = lm.part(f"{side}_hand")
+    for side, hand in (("left", left), ("right", right)):
         if hand is None:
             frames[side] = None
             continue
         points = coords.image_to_unity(hand, lm.image_size)
-        rows = points.tolist() if points.shape == (21, 3) else None
-        matrix = None if rows is None else _world_rows(rows[WRIST], rows[INDEX_MCP], rows[MIDDLE_MCP], rows[PINKY_MCP], side)
-        world = None if matrix is None else fr.from_rows(matrix)
-        frames[side] = HandFrame(points, world, rows, matrix)
+        frames[side] = _hand_frame(points, points.tolist() if points.shape == (21, 3) else None, side)
     return frames
+
+
+def _hand_frame(points: np.ndarray, rows: list[list[float]] | None, side: str) -> HandFrame:
+    matrix = None if rows is None else _world_rows(rows[WRIST], rows[INDEX_MCP], rows[MIDDLE_MCP], rows[PINKY_MCP], side)
+    world = None if matrix is None else fr.from_rows(matrix)
+    return HandFrame(points, world, rows, matrix)
