@@ -93,18 +93,27 @@ def _axis_half_angle(relative: fr.Quat) -> tuple[float, float, float, float, flo
 def _chain_vector(relative: fr.Quat) -> fr.Vec | None:
     """The hip centre -> shoulder centre vector in the Hips frame for a Hips -> UpperChest
     rotation; segment j turns by j/3 of it about its axis (Rodrigues' formula:
-    R(n, phi) v = v cos phi + n x v sin phi + n (n . v)(1 - cos phi), summed over segments).
-    Written out (the fit evaluates it a dozen times a frame): the sums run in segment order."""
+    R(n, phi) v = v cos phi + n x v sin phi + n (n . v)(1 - cos phi), summed over segments)."""
     turn = _axis_half_angle(relative)
-    if turn is None:
-        return None
-    ax, ay, az, half, _, _ = turn
+    return None if turn is None else _chain_of(turn, _segment_trig(turn[3]))
+
+
+def _segment_trig(half: float) -> tuple[tuple[float, float, float], ...]:
+    """Each turning segment's angle (2 half k/3, k = 1, 2, 3) with its cosine and sine: the
+    chain and its derivatives (_chain_turns) read the same ones."""
     angle = 2.0 * half
+    a1, a2, a3 = angle * _F1, angle * _F2, angle * _F3
+    return (a1, math.cos(a1), math.sin(a1)), (a2, math.cos(a2), math.sin(a2)), (a3, math.cos(a3), math.sin(a3))
+
+
+def _chain_of(turn: tuple[float, ...], trig: tuple[float, ...]) -> fr.Vec:
+    """``_chain_vector`` from the rotation's ``_axis_half_angle`` and ``_segment_trig``, which
+    the upper-body fit computes once per evaluation for the chain and its derivatives.
+    Written out (the fit evaluates it a dozen times a frame): the sums run in segment order."""
+    ax, ay, az = turn[0], turn[1], turn[2]
     # The first segment takes no turn (cos 0 = 1, sin 0 = 0 exactly), so it starts the sums.
     (v0x, v0y, v0z), (v1x, v1y, v1z), (v2x, v2y, v2z), (v3x, v3y, v3z) = _SEGMENTS_F
-    c1, s1 = math.cos(angle * _F1), math.sin(angle * _F1)
-    c2, s2 = math.cos(angle * _F2), math.sin(angle * _F2)
-    c3, s3 = math.cos(angle * _F3), math.sin(angle * _F3)
+    (_, c1, s1), (_, c2, s2), (_, c3, s3) = trig
     cx, cy, cz = v0x + c1 * v1x + c2 * v2x + c3 * v3x, v0y + c1 * v1y + c2 * v2y + c3 * v3y, v0z + c1 * v1z + c2 * v2z + c3 * v3z
     sx = 0.0 + s1 * v1x + s2 * v2x + s3 * v3x
     sy = 0.0 + s1 * v1y + s2 * v2y + s3 * v3y
@@ -265,10 +274,11 @@ def fit_upper_body(chest0: fr.Quat, shoulder_line: fr.Vec, up: fr.Vec) -> fr.Qua
         """The residuals, cross(unit(chain), up) and cross(x axis of the chest, shoulder_dir),
         written out, with the values their derivatives reuse; None where undefined."""
         c = chest(p)
-        chain = _chain_vector(c)
-        if chain is None:
+        turn = _axis_half_angle(c)
+        if turn is None:
             return None
-        cx, cy, cz = chain
+        trig = _segment_trig(turn[3])
+        cx, cy, cz = _chain_of(turn, trig)
         size = math.sqrt(cx * cx + cy * cy + cz * cz)
         if not _AXIS_MIN <= size < math.inf:
             return None
@@ -276,7 +286,7 @@ def fit_upper_body(chest0: fr.Quat, shoulder_line: fr.Vec, up: fr.Vec) -> fr.Qua
         x, y, z, w = c
         ax, ay, az = 1.0 - 2.0 * (y * y + z * z), 2.0 * (x * y + z * w), 2.0 * (x * z - y * w)
         r = [dy * uz - dz * uy, dz * ux - dx * uz, dx * uy - dy * ux, ay * sz - az * sy, az * sx - ax * sz, ax * sy - ay * sx]
-        return r, c, (dx, dy, dz), size, (ax, ay, az)
+        return r, turn, trig, (dx, dy, dz), size, (ax, ay, az)
 
     def residuals(p: list[float]) -> list[float] | None:
         got = measured(p)
@@ -289,8 +299,8 @@ def fit_upper_body(chest0: fr.Quat, shoulder_line: fr.Vec, up: fr.Vec) -> fr.Qua
         got = measured(p)
         if got is None:
             return None
-        r, c, (dx, dy, dz), size, (ax, ay, az) = got
-        (nx, ny, nz), (e0, e1, e2), (f0, f1, f2), (g0, g1, g2) = _chain_turns(c)  # type: ignore[misc]
+        r, turn, trig, (dx, dy, dz), size, (ax, ay, az) = got
+        (nx, ny, nz), (e0, e1, e2), (f0, f1, f2), (g0, g1, g2) = _chain_turns(turn, trig)
         columns = []
         for ox, oy, oz in _left_jacobian_columns(p):
             # d chain = o x V0 + q1 x V1 + q2 x V2 with q1 = n x o, q2 = n x q1.
@@ -329,22 +339,18 @@ def _left_jacobian_columns(p: list[float]) -> tuple[fr.Vec, fr.Vec, fr.Vec]:
     )
 
 
-def _chain_turns(relative: fr.Quat) -> tuple[fr.Vec, fr.Vec, fr.Vec, fr.Vec] | None:
+def _chain_turns(turn: tuple[float, ...], trig: tuple[tuple[float, float, float], ...]) -> tuple[fr.Vec, fr.Vec, fr.Vec, fr.Vec]:
     """How the chain vector moves when its rotation phi = angle * n turns by a small w applied
     after it: segment k turns by f_k J(f_k phi) J(phi)^-1 w (f_k its fraction, J the left
     Jacobian, whose terms along n are A_k [n]x and B_k [n]x^2). Returns n and V0, V1, V2 with
-    d chain = w x V0 + (n x w) x V1 + (n x (n x w)) x V2."""
-    turn = _axis_half_angle(relative)
-    if turn is None:
-        return None
+    d chain = w x V0 + (n x w) x V1 + (n x (n x w)) x V2. ``turn`` and ``trig`` are the
+    rotation's ``_axis_half_angle`` and ``_segment_trig``, which the chain itself read."""
     nx, ny, nz, half, w, size = turn
     # J(phi)^-1 = I - half [n]x + g [n]x^2 with g = 1 - half cot(half).
     g = half * half / 3.0 if half < 1e-4 else 1.0 - half * w / size
     # Written out over the three turning segments (the fit runs this once an iteration).
     w0x = w0y = w0z = w1x = w1y = w1z = w2x = w2y = w2z = 0.0
-    for fraction, (vx, vy, vz) in _TURNING:
-        a = 2.0 * half * fraction
-        ca, sa = math.cos(a), math.sin(a)
+    for (fraction, (vx, vy, vz)), (a, ca, sa) in zip(_TURNING, trig):
         along = (nx * vx + ny * vy + nz * vz) * (1.0 - ca)
         tx = fraction * (ca * vx + sa * (ny * vz - nz * vy) + along * nx)
         ty = fraction * (ca * vy + sa * (nz * vx - nx * vz) + along * ny)
