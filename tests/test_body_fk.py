@@ -67,6 +67,8 @@ def test_world_rotations_are_consistent_with_local(round_trip):
     _, fk_world = humanoid.forward_kinematics(result.bones)
     for name, q in result.world.items():
         assert _angle_deg(q, fk_world[name]) < 1e-6, name
+        # One bone's world rotation on floats (what the pipeline reads) is the same product.
+        assert np.allclose(result.world_rotation(name), q, rtol=0.0, atol=1e-12), name
 
 
 @pytest.mark.parametrize("upper_body_only", [True, False])

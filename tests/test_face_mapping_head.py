@@ -100,6 +100,14 @@ def test_split_recomposes_the_head_and_shares_the_turn():
             assert quat.angle_between(quat.IDENTITY, parts["Neck"]) == pytest.approx(share * relative, abs=1e-6)
 
 
+def test_split_takes_the_body_chest_as_floats_or_as_an_array():
+    # The pipeline hands BodyResult.world_rotation's float tuple over as it is.
+    rng = np.random.default_rng(5)
+    for chest, head in zip(_random_quats(rng, 20), _random_quats(rng, 20)):
+        from_floats = split_head_rotation(tuple(chest.tolist()), head, 0.4)
+        assert from_floats.array.tobytes() == split_head_rotation(chest, head, 0.4).array.tobytes()
+
+
 def test_split_of_a_yaw_puts_the_share_on_the_neck():
     head = quat.from_axis_angle(np.array([0.0, 1.0, 0.0]), np.deg2rad(40.0))
     parts = split_head_rotation(quat.IDENTITY, head, 0.25)

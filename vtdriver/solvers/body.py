@@ -83,8 +83,9 @@ class BodyResult:
         needs the UpperChest's (``world_rotation``), and the whole skeleton costs more."""
         return world_rotations(self.bones)
 
-    def world_rotation(self, name: str) -> np.ndarray:
-        """One bone's world rotation: the product of its chain's local rotations."""
+    def world_rotation(self, name: str) -> fr.Quat:
+        """One bone's world rotation, the product of its chain's local rotations, as floats:
+        its reader (``head.split_head_rotation``) works on floats."""
         local = self.local_floats
         if local is None:
             local = {bone: tuple(row.tolist()) for bone, row in self.bones.items()}
@@ -93,7 +94,7 @@ class BodyResult:
         while parent is not None:
             rotation = fr.multiply(local.get(parent, fr.IDENTITY), rotation)
             parent = humanoid.PARENT[parent]
-        return np.array(rotation)
+        return rotation
 
 
 def _part_names() -> dict[str, tuple[str, ...]]:
