@@ -168,6 +168,21 @@ def test_unknown_visibility_counts_as_zero(threshold, arm_driven):
     assert "torso" in parts and ("right_arm" in parts) == arm_driven and "left_arm" in parts
 
 
+@pytest.mark.parametrize("threshold", [0.0, 0.5])
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_a_non_finite_point_drops_its_part_at_any_threshold(threshold, bad):
+    # Visible but not finite: the point is unusable however low the threshold.
+    base = synth.make_landmarks(ARM_UP, with_hands=False)
+    world = np.array(base.pose_world)
+    world[bp.ELBOW["right"], 1] = bad
+    solver = BodySolver(BodySettings(visibility_threshold=threshold))
+    pose = solver._pose_input(replace(base, pose_world=world), None)
+    assert pose.ok == pose.usable.tolist()
+    assert not pose.ok[bp.ELBOW["right"]] and pose.ok.count(False) == 1
+    parts = solver.solve_parts(replace(base, pose_world=world))
+    assert "torso" in parts and "right_arm" not in parts and "left_arm" in parts
+
+
 def test_upper_body_only_legs_rest_at_the_identity_with_positive_zeros():
     solver = BodySolver(BodySettings(upper_body_only=True))
     legs = [f"{s}{bone}" for s in ("Left", "Right") for bone in ("UpperLeg", "LowerLeg", "Foot")]

@@ -24,6 +24,7 @@ from vtdriver import coords, humanoid, quat
 from vtdriver import float_rotation as fr
 from vtdriver.frame import Landmarks
 from vtdriver.loss_easing import HoldThenEase, lerp
+from vtdriver.numeric import all_finite
 from vtdriver.rows import BoneRotations
 from vtdriver.settings import setting
 from vtdriver.solvers import body_pose as bp
@@ -206,11 +207,14 @@ class BodySolver:
         points = coords.world_to_unity(raw)
         visibility = raw[:, 3] if raw.shape[1] > 3 else np.ones(len(raw))
         threshold = self.settings.visibility_threshold
-        # logical_and.reduce is what .all(axis=1) calls, without its Python wrapper.
-        finite = np.logical_and.reduce(np.isfinite(points), axis=1)
-        usable = finite & (visibility >= threshold)
+        usable = visibility >= threshold
         if threshold <= 0.0:  # an unknown (NaN) visibility counts as 0, which such a threshold accepts
-            usable |= finite & np.isnan(visibility)
+            usable |= np.isnan(visibility)
+        # Smoothed points are finite (the smoother fills gaps from its history), so the one
+        # product of all_finite usually settles it; only otherwise are the rows checked.
+        if not all_finite(points):
+            # logical_and.reduce is what .all(axis=1) calls, without its Python wrapper.
+            usable &= np.logical_and.reduce(np.isfinite(points), axis=1)
         if hands is None:
             hands = hand_frames(lm)
         ok = usable.tolist()
