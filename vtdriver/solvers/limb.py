@@ -38,8 +38,10 @@ class LimbSolution(NamedTuple):
     end_local: fr.Quat | None
 
 
-def _floats(v: Sequence[float] | np.ndarray) -> tuple[float, ...]:
-    if type(v) is tuple:  # the body solver's quaternions and rest directions
+def _floats(v: Sequence[float] | np.ndarray) -> Sequence[float]:
+    # Only indexed: the body solver's quaternions and rest directions (tuples) and landmark
+    # rows (lists, from one tolist a frame) are used as they are.
+    if type(v) is tuple or type(v) is list:
         return v
     return tuple(v.tolist()) if isinstance(v, np.ndarray) else tuple(v)
 
