@@ -11,6 +11,7 @@ from tests.conftest import REPO_ROOT
 from vtdriver import quat
 from vtdriver.config.errors import ConfigError
 from vtdriver.mapping import BlendshapeMapping, MappingError
+from vtdriver.solvers.face import _quaternion
 from vtdriver.solvers.face_blendshapes import ARKIT_NAMES
 from vtdriver.solvers.face_vrm import VRM_NAMES
 from vtdriver.solvers.head import split_head_rotation
@@ -100,12 +101,24 @@ def test_split_recomposes_the_head_and_shares_the_turn():
             assert quat.angle_between(quat.IDENTITY, parts["Neck"]) == pytest.approx(share * relative, abs=1e-6)
 
 
-def test_split_takes_the_body_chest_as_floats_or_as_an_array():
-    # The pipeline hands BodyResult.world_rotation's float tuple over as it is.
+def test_split_takes_the_body_chest_and_the_face_head_as_floats_or_as_arrays():
+    # The pipeline hands BodyResult.world_rotation's and FaceResult.head_world's float tuples
+    # over as they are.
     rng = np.random.default_rng(5)
     for chest, head in zip(_random_quats(rng, 20), _random_quats(rng, 20)):
-        from_floats = split_head_rotation(tuple(chest.tolist()), head, 0.4)
+        from_floats = split_head_rotation(tuple(chest.tolist()), tuple(head.tolist()), 0.4)
         assert from_floats.array.tobytes() == split_head_rotation(chest, head, 0.4).array.tobytes()
+
+
+def test_face_head_world_is_quat_from_matrix_as_floats():
+    rng = np.random.default_rng(6)
+    for q in _random_quats(rng, 20):
+        rows = quat.to_matrix(q).tolist()
+        head_world = _quaternion(rows)
+        assert type(head_world) is tuple and all(type(value) is float for value in head_world)
+        assert np.array(head_world).tobytes() == quat.from_matrix(np.array(rows)).tobytes()
+    nan_rows = [[float("nan")] * 3 for _ in range(3)]
+    assert np.array(_quaternion(nan_rows)).tobytes() == quat.from_matrix(np.array(nan_rows)).tobytes()
 
 
 def test_split_of_a_yaw_puts_the_share_on_the_neck():

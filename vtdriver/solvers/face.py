@@ -109,7 +109,9 @@ class FaceSettings:
 @dataclass
 class FaceResult:
     blendshapes: dict[str, float] = field(default_factory=dict)
-    head_world: np.ndarray | None = None  # Unity world rotation of the Head bone (x, y, z, w)
+    # Unity world rotation of the Head bone (x, y, z, w), as floats: its one reader, the head
+    # split, works on floats.
+    head_world: tuple[float, float, float, float] | None = None
     eye_bones: Mapping[str, np.ndarray] = field(default_factory=dict)  # LeftEye/RightEye local to Head
     tracked: bool = False
 
@@ -134,13 +136,13 @@ def link_blinks(right: float, left: float, vis_right: float, vis_left: float, se
     return both, both
 
 
-def _quaternion(rows: list[list[float]]) -> np.ndarray:
-    """``quat.from_matrix`` of a rotation given as rows of floats, without building the
-    matrix: float_rotation works on the rows directly (quat does the same for one finite
+def _quaternion(rows: list[list[float]]) -> tuple[float, ...]:
+    """``quat.from_matrix`` of a rotation given as rows of floats, as floats, without building
+    the matrix: float_rotation works on the rows directly (quat does the same for one finite
     matrix, after converting it back to rows)."""
     if rows[0][0] != rows[0][0] or rows[1][1] != rows[1][1] or rows[2][2] != rows[2][2]:  # a NaN
-        return quat.from_matrix(np.array(rows))
-    return np.array(fr.from_rows(rows))
+        return tuple(quat.from_matrix(np.array(rows)).tolist())
+    return fr.from_rows(rows)
 
 
 class FaceSolver:

@@ -22,7 +22,7 @@ from vtdriver.rows import BoneRotations
 # more than its handful of multiplications.
 
 
-def split_head_rotation(chest_world: np.ndarray | fr.Quat, head_world: np.ndarray, neck_share: float) -> BoneRotations:
+def split_head_rotation(chest_world: np.ndarray | fr.Quat, head_world: np.ndarray | fr.Quat, neck_share: float) -> BoneRotations:
     """{"Neck": local to UpperChest, "Head": local to Neck}, both (x, y, z, w), as one
     read-only mapping over a (2, 4) array. With rest local rotations of identity,
     chest * Neck * Head == head_world exactly."""
@@ -38,8 +38,8 @@ def split_head_rotation(chest_world: np.ndarray | fr.Quat, head_world: np.ndarra
 
 
 def _floats(q) -> tuple[float, ...] | list[float]:
-    # The body hands over float tuples (BodyResult.world_rotation), the face float64 arrays:
-    # their own tolist, without an asarray call first.
+    # The body and the face hand over float tuples (BodyResult.world_rotation,
+    # FaceResult.head_world); an array is read by its own tolist, without an asarray first.
     if type(q) is tuple:
         return q
     return q.tolist() if type(q) is np.ndarray and q.dtype == _FLOAT else np.asarray(q, dtype=float).tolist()
