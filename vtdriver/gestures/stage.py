@@ -35,7 +35,6 @@ class HandsResult:
     events: list[GestureEvent] = field(default_factory=list)
     tracked: dict[str, bool] = field(default_factory=lambda: {"left": False, "right": False})
     observed: dict[str, str | None] = field(default_factory=dict)  # this frame's raw guess, before debouncing
-    speed: dict[str, float | None] = field(default_factory=dict)  # palm lengths per second, None: unknown
     can_enter: dict[str, bool] = field(default_factory=dict)  # still and clearly seen this frame
 
 
@@ -81,7 +80,6 @@ class HandsStage:
         t, settings = lm.t, self.gesture_settings
         enabled, fingers = settings.enabled, self.settings.fingers
         tracked: dict[str, bool] = {}
-        speed: dict[str, float | None] = {}
         can_enter: dict[str, bool] = {}
         observed: dict[str, str | None] = {}
         seen: dict[str, tuple] = {}  # side -> (states, features, clear view) of a recognised hand
@@ -94,7 +92,7 @@ class HandsStage:
             rows = None if hand is None else hand.rows if hand.rows is not None else _rows(hand)
             features = None if rows is None else features_of_rows(rows)
             if features is None:
-                tracked[side], speed[side], can_enter[side], observed[side] = False, None, False, None
+                tracked[side], can_enter[side], observed[side] = False, False, None
                 states_of.reset()
                 motion.reset()
                 continue
@@ -102,7 +100,7 @@ class HandsStage:
             if fingers and hand.world is not None:
                 fingered.append(side)
                 finger_hands.append(hand)
-            speed[side] = moving = motion.update_rows(rows, t, features.palm)
+            moving = motion.update_rows(rows, t, features.palm)
             if not enabled:
                 can_enter[side], observed[side] = False, None
                 continue
@@ -118,17 +116,20 @@ class HandsStage:
 
         events: list[GestureEvent] = []
         left, right, both = self._debouncers
+        # A debouncer reads ``contradicts`` only on a frame that does not show its held gesture:
+        # a held gesture seen again (most frames while one is held) needs no pattern check.
         for debouncer, side in ((left, "left"), (right, "right")):
-            active = debouncer.active
-            contradicts = None if active is None else self._contradicts(active, seen.get(side))
-            events += debouncer.update(observed[side], t, tracked[side], can_enter[side], contradicts)
+            active, guess = debouncer.active, observed[side]
+            contradicts = None if active is None or guess == active else self._contradicts(active, seen.get(side))
+            events += debouncer.update(guess, t, tracked[side], can_enter[side], contradicts)
         both_tracked = tracked["left"] and tracked["right"]
         two_hand = self.gesture_set.classify_two_hand(observed["left"], observed["right"]) if both_tracked else None
-        contradicts = None if both.active is None else self._both_contradicted(both.active, seen)
+        active = both.active
+        contradicts = None if active is None or two_hand == active else self._both_contradicted(active, seen)
         events += both.update(two_hand, t, both_tracked, can_enter["left"] and can_enter["right"], contradicts)
         observed["both"] = two_hand
         gestures = {"left": left.active, "right": right.active, "both": both.active}
-        return HandsResult(bones, gestures, events, tracked, observed, speed, can_enter)
+        return HandsResult(bones, gestures, events, tracked, observed, can_enter)
 
     def _contradicts(self, gesture: str | None, seen: tuple | None) -> bool | None:
         """Whether this frame clearly rules out a one-hand gesture (None: no such gesture, the
