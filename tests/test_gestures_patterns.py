@@ -186,3 +186,20 @@ def test_two_hand_pattern_combines_one_hand_gestures(shipped):
     assert shipped.classify_two_hand("thumbs_up", "thumbs_up") == "double_thumbs_up"
     assert shipped.classify_two_hand("thumbs_up", None) is None
     assert shipped.is_two_hand("double_thumbs_up") and not shipped.is_two_hand("fist")
+
+
+def test_two_hand_patterns_rank_by_priority_then_file_order():
+    from vtdriver.gestures.patterns import GestureSet, HandPattern, TwoHandPattern
+
+    two = (
+        TwoHandPattern("first", "fist", "fist", order=0),
+        TwoHandPattern("second", "fist", "fist", order=1),
+        TwoHandPattern("urgent", "open", "fist", order=2),
+        TwoHandPattern("plain", "open", "fist", order=3),
+        TwoHandPattern("late", "open", "fist", priority=1, order=4),
+    )
+    gestures = GestureSet((HandPattern("fist", {}), HandPattern("open", {})), two)
+    assert gestures.classify_two_hand("fist", "fist") == "first"
+    assert gestures.classify_two_hand("open", "fist") == "late"
+    assert gestures.classify_two_hand("fist", "open") is None
+    assert gestures.classify_two_hand(None, "fist") is None

@@ -153,6 +153,14 @@ class GestureSet:
         for pattern in self.hand_patterns:  # the first of a name, as a scan would find
             by_name.setdefault(pattern.name, pattern)
         object.__setattr__(self, "_hand_by_name", by_name)
+        # The two-hand gesture of each pair of one-hand gestures, looked up every frame both
+        # hands are tracked: the best key wins, the first written among equals.
+        two_hand: dict[tuple[str, str], tuple[tuple[int, int], str]] = {}
+        for pattern in self.two_hand_patterns:
+            key, pair = (pattern.priority, -pattern.order), (pattern.left, pattern.right)
+            if pair not in two_hand or key > two_hand[pair][0]:
+                two_hand[pair] = (key, pattern.name)
+        object.__setattr__(self, "_two_hand", {pair: name for pair, (_, name) in two_hand.items()})
 
     def classify(self, states: tuple[str, ...], features: HandFeatures, settings) -> str | None:
         """The best-fitting one-hand gesture, or None."""
@@ -175,11 +183,4 @@ class GestureSet:
 
     def classify_two_hand(self, left: str | None, right: str | None) -> str | None:
         """The two-hand gesture formed by the two hands' current gestures, or None."""
-        best = None
-        best_key = None
-        for pattern in self.two_hand_patterns:
-            if pattern.left == left and pattern.right == right:
-                key = (pattern.priority, -pattern.order)
-                if best_key is None or key > best_key:
-                    best, best_key = pattern.name, key
-        return best
+        return self._two_hand.get((left, right))
