@@ -19,9 +19,8 @@ the "half" band): only clear contradictions end a held gesture, so a thumb hover
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, field
-
-import numpy as np
 
 from vtdriver import coords
 from vtdriver.gestures.features import FINGER_NAMES, HandFeatures
@@ -67,7 +66,9 @@ class HandPattern:
         """The direction and touch constraints."""
         if self._direction_checks:
             tolerance = self.tolerance_deg if self.tolerance_deg is not None else settings.direction_tolerance_deg
-            if not self._points_within(features, np.cos(np.radians(tolerance))):
+            # math on one float, not numpy: the same cosine (libm's), without a numpy scalar
+            # call and a numpy scalar to compare against on every hand in the pattern's states.
+            if not self._points_within(features, math.cos(math.radians(tolerance))):
                 return False
         # Only a touch reads the tip distances (computed on first use, features.py).
         return not self._touch_checks or not any(
@@ -86,7 +87,7 @@ class HandPattern:
                 return True
         if self._direction_checks:
             tolerance = self.tolerance_deg if self.tolerance_deg is not None else settings.direction_tolerance_deg
-            cos_limit = np.cos(np.radians(min(tolerance + settings.direction_hysteresis_deg, 180.0)))
+            cos_limit = math.cos(math.radians(min(tolerance + settings.direction_hysteresis_deg, 180.0)))
             if not self._points_within(features, cos_limit):
                 return True
         release = settings.touch_distance + settings.touch_hysteresis
