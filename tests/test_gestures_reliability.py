@@ -197,10 +197,21 @@ def test_debouncer_pauses_its_exit_clock_on_ambiguous_frames():
     out = []
     frames = [("fist", None)] + [("victory", True)] * 2 + [("victory", False)] * 10 + [("victory", True)] * 5
     for i, (observed, clear) in enumerate(frames):
-        out += [(e.kind, e.gesture, i) for e in d.update(observed, i / FPS, True, True, clear)]
+        contradicts = None if clear is None else (lambda clear=clear: clear)
+        out += [(e.kind, e.gesture, i) for e in d.update(observed, i / FPS, True, True, contradicts)]
     # The clock starts at the first clear frame (1); the intervals ending on an ambiguous frame
     # (3-12) are paused, so 120 ms of contradiction is reached at frame 14, not at frame 4.
     assert out == [("enter", "fist", 0), ("exit", "fist", 14), ("enter", "victory", 14)]
+
+
+def test_debouncer_asks_for_a_contradiction_only_on_frames_that_do_not_show_the_held_gesture():
+    d = GestureDebouncer("right", GestureSettings(enter_ms=0, exit_ms=1000, cooldown_ms=0))
+    asked = []
+    frames = [("fist", True), ("fist", True), ("victory", True), ("fist", True), (None, False), (None, True)]
+    for i, (observed, tracked) in enumerate(frames):
+        d.update(observed, i / FPS, tracked, True, lambda i=i: asked.append(i) or False)
+    # Frame 0 enters (nothing held before it), 1 and 3 show the held fist, 4 is untracked.
+    assert asked == [2, 5]
 
 
 def test_debouncer_restarts_the_enter_clock_when_a_frame_may_not_enter():

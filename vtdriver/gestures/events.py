@@ -15,6 +15,8 @@ events.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from vtdriver.frame import GestureEvent
 from vtdriver.gestures.patterns import GestureTiming
 
@@ -60,14 +62,15 @@ class GestureDebouncer:
         t: float,
         tracked: bool = True,
         can_enter: bool = True,
-        contradicts: bool | None = None,
+        contradicts: Callable[[], bool | None] | None = None,
     ) -> list[GestureEvent]:
         """Feed this frame's guess (None: no gesture); returns the events it causes.
 
         ``can_enter``: whether this frame may count towards entering ``observed`` (False while
-        the hand moves or is seen edge-on: the enter clock restarts). ``contradicts``: whether a
-        frame that does not match the held gesture clearly rules it out (None: any other guess
-        does, the plain debounce)."""
+        the hand moves or is seen edge-on: the enter clock restarts). ``contradicts``: asked, only
+        on a tracked frame that does not show the held gesture, whether that frame clearly rules
+        it out (None, or an answer of None: any other guess does, the plain debounce). A
+        callable, so the pattern check runs only on the frames that need it."""
         events: list[GestureEvent] = []
         previous_t, self._last_t = self._last_t, t
         if not tracked:
@@ -87,7 +90,8 @@ class GestureDebouncer:
                 self._absent_since, self._last_match = None, t
                 events.extend(self._holds(t))
             else:
-                clear = True if contradicts is None else contradicts
+                verdict = None if contradicts is None else contradicts()
+                clear = True if verdict is None else verdict
                 if self._absent_since is None:
                     if clear:
                         self._absent_since, self._paused_s = t, 0.0

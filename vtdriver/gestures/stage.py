@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
@@ -116,16 +117,15 @@ class HandsStage:
 
         events: list[GestureEvent] = []
         left, right, both = self._debouncers
-        # A debouncer reads ``contradicts`` only on a frame that does not show its held gesture:
-        # a held gesture seen again (most frames while one is held) needs no pattern check.
+        # The debouncers ask whether a frame contradicts a held gesture only when the frame does
+        # not show it: a held gesture seen again (most frames while one is held) needs no check.
         for debouncer, side in ((left, "left"), (right, "right")):
-            active, guess = debouncer.active, observed[side]
-            contradicts = None if active is None or guess == active else self._contradicts(active, seen.get(side))
-            events += debouncer.update(guess, t, tracked[side], can_enter[side], contradicts)
+            active = debouncer.active
+            contradicts = None if active is None else partial(self._contradicts, active, seen.get(side))
+            events += debouncer.update(observed[side], t, tracked[side], can_enter[side], contradicts)
         both_tracked = tracked["left"] and tracked["right"]
         two_hand = self.gesture_set.classify_two_hand(observed["left"], observed["right"]) if both_tracked else None
-        active = both.active
-        contradicts = None if active is None or two_hand == active else self._both_contradicted(active, seen)
+        contradicts = None if both.active is None else partial(self._both_contradicted, both.active, seen)
         events += both.update(two_hand, t, both_tracked, can_enter["left"] and can_enter["right"], contradicts)
         observed["both"] = two_hand
         gestures = {"left": left.active, "right": right.active, "both": both.active}
