@@ -42,13 +42,14 @@ PRESET_ORDER: tuple[str, ...] = (
 
 
 def vrm_presets(w: dict[str, float], emotions: bool = True) -> dict[str, float]:
-    """The VRM presets from the ARKit weights ``w`` (plain floats)."""
+    """The VRM presets from the ARKit weights ``w`` (plain floats in [0, 1], as the solver's
+    are: clipped before and after smoothing)."""
     return dict(zip(PRESET_ORDER, preset_values(_INPUTS(w), emotions)))
 
 
 def preset_values(inputs: tuple[float, ...], emotions: bool = True) -> tuple[float, ...]:
-    """The ``PRESET_ORDER`` values from the ``INPUT_NAMES`` weights (plain floats), for a
-    caller that holds its weights in a list rather than a dict."""
+    """The ``PRESET_ORDER`` values from the ``INPUT_NAMES`` weights (plain floats in [0, 1]),
+    for a caller that holds its weights in a list rather than a dict."""
     (smile_l, smile_r, stretch_l, stretch_r, pucker, funnel, jaw_open, lower_down_l, lower_down_r,
      blink_left, blink_right, brow_down_l, brow_down_r, inner_up, outer_up_l, outer_up_r,
      frown_l, frown_r, eye_wide_l, eye_wide_r, look_up_l, look_up_r, look_down_l, look_down_r,
@@ -98,15 +99,10 @@ def preset_values(inputs: tuple[float, ...], emotions: bool = True) -> tuple[flo
     blink_l, blink_r = blink_left - both, blink_right - both
     look_up, look_down = 0.5 * (look_up_l + look_up_r), 0.5 * (look_down_l + look_down_r)
     look_left, look_right = 0.5 * (out_l + in_r), 0.5 * (out_r + in_l)
-    # _unit inlined in one comprehension: seventeen calls a frame cost more than the clamps.
-    clamped = [
-        (1.0 if x > 1.0 else x) if x > 0.0 else 0.0
-        for x in (aa, oh, ou, ee, ih, blink_l, blink_r, happy, angry, sad, relaxed, surprised, neutral,
-                  look_up, look_down, look_left, look_right)
-    ]
-    clamped.insert(5, both)  # blink is the shared part of the two eye weights, passed on unclipped
-    return tuple(clamped)
-
+    # No final clamp: from weights in [0, 1] every preset is a product, mean, difference
+    # from 1 or share of such values, so it is in [0, 1] already (and never -0.0).
+    return (aa, oh, ou, ee, ih, both, blink_l, blink_r, happy, angry, sad, relaxed, surprised, neutral,
+            look_up, look_down, look_left, look_right)
 
 VRM_NAMES: tuple[str, ...] = (
     "aa", "ih", "ou", "ee", "oh", "blink", "blinkLeft", "blinkRight", "happy", "angry", "sad",
