@@ -78,6 +78,7 @@ _PACK_FEATURES = struct.Struct(f"{NUM_FEATURES}d").pack
 # by one row copy, instead of a dict of two arrays it would stack row by row.
 _EYE_NAMES = ("LeftEye", "RightEye")
 _PACK_EYES = struct.Struct("8d").pack
+_EYE_SHAPE = (2, 4)  # an array over the bytes in that shape: one call, no reshape
 
 
 @dataclass(frozen=True)
@@ -217,7 +218,7 @@ class FaceSolver:
         return FaceResult(
             blendshapes=blendshapes,
             head_world=_quaternion(rotation),
-            eye_bones=BoneRotations(_EYE_NAMES, np.frombuffer(_PACK_EYES(*eye, *eye)).reshape(2, 4)),
+            eye_bones=BoneRotations(_EYE_NAMES, np.ndarray(_EYE_SHAPE, float, _PACK_EYES(*eye, *eye))),
             tracked=True,
         )
 
