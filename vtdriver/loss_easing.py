@@ -98,7 +98,17 @@ class HoldThenEase:
         touches and only reads the one it gets back (which may be ``values`` itself, or the
         cached output of a steady loss): this object keeps both as its state. The body solver
         updates ~10 parts a frame, most of them steady, where the copies were most of the cost."""
-        out = self._lost(t) if values is None else self._tracked(values, t)
+        if values is None:
+            out = self._lost(t)
+        else:  # tracked: written here, as the body's ~6 steady parts a frame come this way
+            if self._lost_since is not None or not self._ever_tracked:
+                self._blend_from = dict(self._last)
+                self._returned_since = t
+                self._lost_since = None
+                self._ever_tracked = True
+            # Kept as given (arrays, or the body solver's float tuples): converting every
+            # value of every part each frame would cost more than the rest of a steady frame.
+            out = values if self._returned_since is None else self._blended(values, t)
         self._last = out
         return out
 
@@ -119,16 +129,8 @@ class HoldThenEase:
         self._lost_output = (ease, out)
         return out
 
-    def _tracked(self, values: Mapping[str, np.ndarray], t: float) -> dict[str, np.ndarray]:
-        if self._lost_since is not None or not self._ever_tracked:
-            self._blend_from = dict(self._last)
-            self._returned_since = t
-            self._lost_since = None
-            self._ever_tracked = True
-        # Kept as given (arrays, or the body solver's float tuples): converting every value
-        # of every part each frame would cost more than the rest of a steady frame here.
-        if self._returned_since is None:
-            return values
+    def _blended(self, values: Mapping[str, np.ndarray], t: float) -> dict[str, np.ndarray]:
+        """A part found again: the blend from what was shown, the values once it is done."""
         blend = self._progress(t - self._returned_since, self._blend_in)
         if blend >= 1.0:
             self._returned_since = None
