@@ -1,4 +1,5 @@
 """Visibility, tracking loss and degenerate input for the body solver."""
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -194,3 +195,20 @@ def test_upper_body_only_legs_rest_at_the_identity_with_positive_zeros():
             assert result.local_floats[name] == (0.0, 0.0, 0.0, 1.0)
         assert not any(result.parts[f"{s}_{p}"] for s in ("left", "right") for p in ("leg", "foot"))
         assert result.parts["torso"]
+
+
+def test_unit_arrays_turn_a_non_finite_or_zero_bone_into_the_identity():
+    from vtdriver.solvers.body import BODY_BONES, _unit_arrays
+
+    half = math.sqrt(0.5)
+    rotations = {name: (half, 0.0, 0.0, half) for name in BODY_BONES}
+    rotations["Spine"] = (math.nan, 0.0, 0.0, 1.0)
+    rotations["Chest"] = (0.0, 0.0, 0.0, 0.0)
+    bones, floats = _unit_arrays(rotations)
+    assert bones["Spine"].tolist() == [0.0, 0.0, 0.0, 1.0] and floats["Spine"] == (0.0, 0.0, 0.0, 1.0)
+    assert bones["Chest"].tolist() == [0.0, 0.0, 0.0, 1.0]
+    assert np.allclose(bones["Hips"], (half, 0.0, 0.0, half))
+    # Unit bones pass as they are, and the float dict is the caller's own.
+    unit = {name: (half, 0.0, 0.0, half) for name in BODY_BONES}
+    bones, floats = _unit_arrays(unit)
+    assert floats is unit and bones.names is BODY_BONES

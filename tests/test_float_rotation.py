@@ -46,7 +46,7 @@ def test_limb_twist_split_matches_the_array_code_and_recomposes(rng):
     for _ in range(300):
         root, middle, end = rng.normal(size=(3, 3))
         parent, hand = quat.normalize(rng.normal(size=(2, 4)))
-        limb = solve_limb(root, middle, end, bones, np.array([0.0, 0.0, 1.0]), parent, hand)
+        limb = solve_limb(root.tolist(), middle.tolist(), end.tolist(), bones, (0.0, 0.0, 1.0), tuple(parent.tolist()), tuple(hand.tolist()))
         relative = quat.multiply(quat.conjugate(np.array(limb.lower_untwisted)), hand)
         expected_twist, expected_swing = bone_frames.twist_then_swing(relative, np.array(rest_lower))
         assert _close(limb.twist, expected_twist) and _close(limb.end_local, expected_swing)
@@ -62,15 +62,15 @@ def test_degenerate_input_is_reported_not_guessed():
 
 
 def test_limb_handles_straight_reversed_and_degenerate_arms():
-    shoulder = np.zeros(3)
-    identity = quat.IDENTITY
+    shoulder = (0.0, 0.0, 0.0)
+    identity = fr.IDENTITY
     bones = ("RightUpperArm", "RightLowerArm", "RightHand")
-    flexion = np.array([0.0, 0.0, 1.0])
-    straight = solve_limb(shoulder, np.array([0.3, 0, 0]), np.array([0.6, 0, 0]), bones, flexion, identity, None)
+    flexion = (0.0, 0.0, 1.0)
+    straight = solve_limb(shoulder, (0.3, 0.0, 0.0), (0.6, 0.0, 0.0), bones, flexion, identity, None)
     assert _close(straight.upper, identity, 1e-12) and _close(straight.lower_untwisted, identity, 1e-12)
     # Forearm folded exactly back onto the upper arm: the half-turn swing goes through the
     # array code's fallback axis, and the result is still a finite unit rotation.
-    folded = solve_limb(shoulder, np.array([0.3, 0, 0]), np.array([0.0, 0, 0]), bones, flexion, identity, identity)
+    folded = solve_limb(shoulder, (0.3, 0.0, 0.0), (0.0, 0.0, 0.0), bones, flexion, identity, identity)
     for q in (folded.upper, folded.lower_untwisted, folded.twist, folded.end_local):
         assert np.all(np.isfinite(q)) and abs(np.linalg.norm(q) - 1.0) < 1e-12
     assert solve_limb(shoulder, shoulder, np.array([0.6, 0, 0]), bones, flexion, identity, None) is None

@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import math
 import struct
+from collections.abc import Container
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -73,10 +74,18 @@ class BodyResult:
     bones: BoneRotations
     root_position: np.ndarray | None
     tracked: bool  # the torso was solved from this frame's landmarks
-    parts: dict[str, bool] = field(default_factory=dict)  # per part: solved this frame
+    # The parts solved this frame (any container of part names) and every part's name: the
+    # per-part flags are made from them when read (only tests and tools read them).
+    solved_parts: Container[str] = ()
+    part_names: tuple[str, ...] = ()
     # The same local rotations as float tuples, when the solver made them (it makes ``bones``
     # from them): world_rotation multiplies these instead of converting rows back.
     local_floats: dict[str, fr.Quat] | None = field(default=None, repr=False)
+
+    @cached_property
+    def parts(self) -> dict[str, bool]:
+        """Per part: solved this frame."""
+        return {part: part in self.solved_parts for part in self.part_names}
 
     @cached_property
     def world(self) -> dict[str, np.ndarray]:
@@ -134,6 +143,7 @@ class BodySolver:
         self.settings = settings or BodySettings()
         s = self.settings
         self._parts = _part_names()
+        self._part_order = tuple(self._parts)
         self._loss = {
             part: HoldThenEase(
                 s.hold_seconds,
@@ -187,7 +197,8 @@ class BodySolver:
             bones=bones,
             root_position=root,
             tracked="torso" in solved,
-            parts={part: part in solved for part in self._parts},
+            solved_parts=solved,
+            part_names=self._part_order,
             local_floats=local_floats,
         )
 
@@ -218,11 +229,12 @@ class BodySolver:
         if hands is None:
             hands = hand_frames(lm)
         ok = usable.tolist()
-        hand_world: dict[str, fr.Quat | np.ndarray | None] = {}
+        hand_world: dict[str, fr.Quat | None] = {}
         for side in bp.SIDES:
             hand = None if hands[side] is None else hands[side].world
             if hand is None and all(ok[i] for i in _POSE_HAND_INDICES[side]):
-                hand = hand_world_rotation_from_pose(points, side)
+                fallback = hand_world_rotation_from_pose(points, side)
+                hand = None if fallback is None else tuple(fallback.tolist())  # the limb takes floats
             hand_world[side] = hand
         return bp.PoseInput(points, usable, hand_world, points.tolist(), ok)
 
@@ -257,7 +269,9 @@ def solve_parts(pose: bp.PoseInput, upper_body_only: bool) -> dict[str, dict[str
     parts: dict[str, dict[str, fr.Quat]] = {
         "torso": {
             "Hips": hips,
-            **{name: _local(torso[parent], torso[name]) for parent, name in _SPINE_PARENTS},
+            "Spine": _local(hips, torso["Spine"]),
+            "Chest": _local(torso["Spine"], torso["Chest"]),
+            "UpperChest": _local(torso["Chest"], torso["UpperChest"]),
             "LeftShoulder": fr.IDENTITY,
             "RightShoulder": fr.IDENTITY,
         }
@@ -297,9 +311,6 @@ _LIMBS = {
 }
 
 
-_SPINE_PARENTS = tuple(zip(("Hips", *bp.SPINE_BONES), bp.SPINE_BONES))
-
-
 def _add_limb(parts, limb, parent, limb_part, end_part, upper, lower, end) -> None:
     if limb is None:
         return
@@ -316,23 +327,25 @@ def _slerp_floats(a: fr.Quat, b: fr.Quat, w: float) -> fr.Quat:
 def _unit_arrays(rotations: dict[str, fr.Quat]) -> tuple[BoneRotations, dict[str, fr.Quat]]:
     """The body bones as one array of unit quaternions. Every value is unit already (each
     product, slerp and frame ends in a normalisation); this is the last guard, so that nothing
-    zero or non-finite leaves the solver: such a bone becomes the identity. The check runs on
-    the floats: a NaN or infinite part makes the squared length NaN or infinite, which fails
-    the comparison like a length off 1. Also returns the same values as float tuples."""
+    zero or non-finite leaves the solver: then every bone is normalised, and such a bone
+    becomes the identity. The check is one dot product of the packed parts: a NaN or infinite
+    part makes it NaN or infinite and a zero quaternion puts it 1 below the bone count, which
+    fails the comparison. (Only lengths off 1 that cancel exactly would pass, and no step here
+    makes a finite non-unit value; rounding is ~1e-16 a bone.) Also returns the same values as
+    float tuples."""
     # Every part's loss hands back all of its bones, lost or not, so this is BODY_BONES itself
     # on every frame: the constant tuple, whose identity lets the pipeline reuse its layout.
     names = BODY_BONES if len(rotations) == len(BODY_BONES) else tuple(name for name in BODY_BONES if name in rotations)
     values = list(map(rotations.__getitem__, names))
     floats = rotations if names is BODY_BONES else None  # every bone once: the dict holds just these values
-    for x, y, z, w in values:
-        if not abs(x * x + y * y + z * z + w * w - 1.0) < 1e-6:
-            values = [fr.unit_or_identity(q) for q in values]
-            floats = None
-            break
     # The flat floats packed as doubles and read in place: a quarter cheaper than np.fromiter,
     # which converts them one by one, and a third of np.array's walk over a list of tuples.
     pack = _PACK_BODY if names is BODY_BONES else struct.Struct(f"{4 * len(names)}d").pack
     stacked = np.frombuffer(pack(*itertools.chain.from_iterable(values)))
+    if not abs(stacked.dot(stacked) - len(values)) < 1e-6:
+        values = [fr.unit_or_identity(q) for q in values]
+        stacked = np.frombuffer(pack(*itertools.chain.from_iterable(values)))
+        floats = None
     return BoneRotations(names, stacked.reshape(-1, 4)), floats if floats is not None else dict(zip(names, values))
 
 

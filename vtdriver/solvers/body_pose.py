@@ -47,7 +47,6 @@ KNEE = {"left": 25, "right": 26}
 ANKLE = {"left": 27, "right": 28}
 HEEL = {"left": 29, "right": 30}
 FOOT_INDEX = {"left": 31, "right": 32}
-HEAD_POINTS = (LEFT_EYE, RIGHT_EYE, MOUTH_LEFT, MOUTH_RIGHT)
 
 # Anatomy of the rest pose, in Unity axes. In the T-pose with palms down the elbow bends the
 # forearm forward (+Z); the knee bends the shank backward (-Z). The rest foot is flat (heel and
@@ -68,9 +67,9 @@ class PoseInput(NamedTuple):
 
     points: np.ndarray
     usable: np.ndarray  # (33,) bool: finite and visible enough
-    # Each Hand bone's world rotation: a tracked hand's frame gives float tuples, the pose
-    # fallback an array; None when neither is known.
-    hand_world: dict[str, fr.Quat | np.ndarray | None]
+    # Each Hand bone's world rotation as floats (a tracked hand's frame, else the pose
+    # fallback); None when neither is known.
+    hand_world: dict[str, fr.Quat | None]
     rows: list[list[float]]
     ok: list[bool]
 
@@ -113,17 +112,13 @@ def solve_torso(pose: PoseInput, upper_body_only: bool) -> dict[str, fr.Quat] | 
     else:
         hips0 = frame_rotation_of(hip_line, up, _ACROSS_UP)
         hips, chest = spine_fit.fit_full_body(hips0, chest0, hip_line, shoulder_line, up)
-    world = {"Hips": hips}
     if hips is fr.IDENTITY:  # hips at rest: the products with them are the factors themselves
-        fractions = spine_fit.spine_fractions(chest)
-        for k, name in enumerate(SPINE_BONES, start=1):
-            world[name] = fractions[k]
+        spine = spine_fit.spine_fractions(chest)
     else:
-        fractions = spine_fit.spine_fractions(fr.relative(hips, chest))
-        for k, name in enumerate(SPINE_BONES, start=1):
-            world[name] = fr.multiply(hips, fractions[k])
-    for side in ("Left", "Right"):
-        world[f"{side}Shoulder"] = world["UpperChest"]
+        spine = [fr.multiply(hips, q) for q in spine_fit.spine_fractions(fr.relative(hips, chest))]
+    world = {"Hips": hips}
+    world.update(zip(SPINE_BONES, spine))
+    world["LeftShoulder"] = world["RightShoulder"] = spine[-1]
     return world
 
 
@@ -131,7 +126,7 @@ def solve_head(pose: PoseInput) -> fr.Quat | None:
     """Head world rotation from the eyes and mouth corners: across = left -> right of both
     pairs, up = mouth centre -> eye centre."""
     ok = pose.ok
-    if not all(ok[i] for i in HEAD_POINTS):
+    if not (ok[LEFT_EYE] and ok[RIGHT_EYE] and ok[MOUTH_LEFT] and ok[MOUTH_RIGHT]):
         return None
     p = pose.rows
     eyes, mouth = fr.sub(p[RIGHT_EYE], p[LEFT_EYE]), fr.sub(p[MOUTH_RIGHT], p[MOUTH_LEFT])

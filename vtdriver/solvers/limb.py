@@ -38,14 +38,6 @@ class LimbSolution(NamedTuple):
     end_local: fr.Quat | None
 
 
-def _floats(v: Sequence[float] | np.ndarray) -> Sequence[float]:
-    # Only indexed: the body solver's quaternions and rest directions (tuples) and landmark
-    # rows (lists, from one tolist a frame) are used as they are.
-    if type(v) is tuple or type(v) is list:
-        return v
-    return tuple(v.tolist()) if isinstance(v, np.ndarray) else tuple(v)
-
-
 def _rest_direction(child: str) -> fr.Vec:
     return fr.unit(tuple(humanoid.REST_OFFSET[child].tolist()))  # type: ignore[return-value]
 
@@ -80,20 +72,22 @@ def _shortest_arc(a: fr.Vec, b: fr.Vec) -> fr.Quat:
 
 
 def solve_limb(
-    root: Sequence[float] | np.ndarray,
-    middle: Sequence[float] | np.ndarray,
-    end: Sequence[float] | np.ndarray,
+    r: Sequence[float],
+    m: Sequence[float],
+    e: Sequence[float],
     bones: tuple[str, str, str],
-    flexion_rest: Sequence[float] | np.ndarray,
-    parent_world: Sequence[float] | np.ndarray,
-    end_world: Sequence[float] | np.ndarray | None,
+    flexion_rest_v: fr.Vec,
+    parent: fr.Quat,
+    end_q: fr.Quat | None,
     upper_rest_frame: bone_frames.RestFrame | None = None,
 ) -> LimbSolution | None:
-    """A two-bone limb. ``bones`` names the upper, lower and end bones (for their rest
-    directions). The upper bone's roll comes from the joint's bending plane, or from the end
-    bone's (else the parent's) flexion direction when straight. ``upper_rest_frame``: the
-    upper bone's ``limb_rest_frame``, when the caller keeps it."""
-    r, m, e = _floats(root), _floats(middle), _floats(end)
+    """A two-bone limb from its root, middle and end points, the joint's flexion direction at
+    rest, the parent's and (when known) the end bone's world rotations, all Python floats
+    (tuples or lists, used as they are: the body solver has them so). ``bones`` names the
+    upper, lower and end bones (for their rest directions). The upper bone's roll comes from
+    the joint's bending plane, or from the end bone's (else the parent's) flexion direction
+    when straight. ``upper_rest_frame``: the upper bone's ``limb_rest_frame``, when the caller
+    keeps it."""
     upper_vec = (m[0] - r[0], m[1] - r[1], m[2] - r[2])
     lower_vec = (e[0] - m[0], e[1] - m[1], e[2] - m[2])
     # _is_direction and fr.unit written out on lengths computed once: a direction is at least
@@ -104,9 +98,6 @@ def solve_limb(
         return None
     _, lower_name, end_name = bones
     rest_upper, rest_lower = _REST_DIRECTIONS[lower_name], _REST_DIRECTIONS[end_name]
-    flexion_rest_v: fr.Vec = _floats(flexion_rest)  # type: ignore[assignment]
-    parent: fr.Quat = _floats(parent_world)  # type: ignore[assignment]
-    end_q: fr.Quat | None = None if end_world is None else _floats(end_world)  # type: ignore[assignment]
     # One reciprocal per length (a multiply differs from the division by at most an ulp).
     inv = 1.0 / upper_length
     u0, u1, u2 = upper_vec[0] * inv, upper_vec[1] * inv, upper_vec[2] * inv

@@ -38,9 +38,10 @@ _REST_CHAIN_F: fr.Vec = tuple(quat.normalize(_REST_CHAIN).tolist())  # type: ign
 _SEGMENTS_F = tuple(tuple(segment) for segment in _CHAIN_SEGMENTS.tolist())
 _SEGMENT_SUM_F = tuple(_SEGMENT_SUM.tolist())
 _FRACTIONS_F = tuple(_FRACTIONS.tolist())
-_F1, _F2, _F3 = _FRACTIONS_F[1:]
+_TURNING_FRACTIONS = _FRACTIONS_F[1:]
+_F1, _F2, _F3 = _TURNING_FRACTIONS
 _AXIS_MIN = 1e-9  # fr.unit's shortest direction
-_TURNING = tuple(zip(_FRACTIONS_F[1:], _SEGMENTS_F[1:]))  # the segments that turn
+_TURNING = tuple(zip(_TURNING_FRACTIONS, _SEGMENTS_F[1:]))  # the segments that turn
 _NO_TURN = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)  # _axis_half_angle of the identity
 # For small tilts the chain turns by this fraction of the UpperChest's turn (each segment's
 # share of the turn, weighted by its length): with the first segment rigid on the resting hips,
@@ -63,11 +64,11 @@ _MAX_STEP = 0.5  # radians: a wild first step on a degenerate pose cannot flip t
 
 
 def spine_fractions(relative: fr.Quat) -> list[fr.Quat]:
-    """0, 1/3, 2/3 and all of the ``relative`` rotation, about its own axis (a zero or
-    non-finite rotation as the identity)."""
+    """1/3, 2/3 and all of the ``relative`` rotation (Spine, Chest, UpperChest), about its own
+    axis (a zero or non-finite rotation as the identity)."""
     ax, ay, az, half_angle, _, _ = _axis_half_angle(relative) or _NO_TURN
     out = []
-    for fraction in _FRACTIONS_F:
+    for fraction in _TURNING_FRACTIONS:
         s = math.sin(half_angle * fraction)
         out.append((ax * s, ay * s, az * s, math.cos(half_angle * fraction)))
     return out
