@@ -72,13 +72,13 @@ def _shortest_arc(a: fr.Vec, b: fr.Vec) -> fr.Quat:
 
 
 def solve_limb(
-    r: Sequence[float],
-    m: Sequence[float],
-    e: Sequence[float],
+    root: Sequence[float],
+    middle: Sequence[float],
+    end: Sequence[float],
     bones: tuple[str, str, str],
-    flexion_rest_v: fr.Vec,
-    parent: fr.Quat,
-    end_q: fr.Quat | None,
+    flexion_rest: fr.Vec,
+    parent_world: fr.Quat,
+    end_world: fr.Quat | None,
     upper_rest_frame: bone_frames.RestFrame | None = None,
 ) -> LimbSolution | None:
     """A two-bone limb from its root, middle and end points, the joint's flexion direction at
@@ -88,6 +88,7 @@ def solve_limb(
     the joint's bending plane, or from the end bone's (else the parent's) flexion direction
     when straight. ``upper_rest_frame``: the upper bone's ``limb_rest_frame``, when the caller
     keeps it."""
+    r, m, e, flexion_rest_v, parent, end_q = root, middle, end, flexion_rest, parent_world, end_world
     upper_vec = (m[0] - r[0], m[1] - r[1], m[2] - r[2])
     lower_vec = (e[0] - m[0], e[1] - m[1], e[2] - m[2])
     # _is_direction and fr.unit written out on lengths computed once: a direction is at least
