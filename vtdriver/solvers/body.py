@@ -233,8 +233,7 @@ class BodySolver:
         for side in bp.SIDES:
             hand = None if hands[side] is None else hands[side].world
             if hand is None and all(ok[i] for i in _POSE_HAND_INDICES[side]):
-                fallback = hand_world_rotation_from_pose(points, side)
-                hand = None if fallback is None else tuple(fallback.tolist())  # the limb takes floats
+                hand = hand_world_rotation_from_pose(points, side)
             hand_world[side] = hand
         return bp.PoseInput(points, usable, hand_world, points.tolist(), ok)
 

@@ -104,6 +104,7 @@ def preset_values(inputs: tuple[float, ...], emotions: bool = True) -> tuple[flo
     return (aa, oh, ou, ee, ih, both, blink_l, blink_r, happy, angry, sad, relaxed, surprised, neutral,
             look_up, look_down, look_left, look_right)
 
+
 VRM_NAMES: tuple[str, ...] = (
     "aa", "ih", "ou", "ee", "oh", "blink", "blinkLeft", "blinkRight", "happy", "angry", "sad",
     "relaxed", "surprised", "lookUp", "lookDown", "lookLeft", "lookRight", "neutral",

@@ -143,10 +143,11 @@ def _world_rows(
     )
 
 
-def hand_world_rotation_from_pose(pose_unity: np.ndarray, side: str) -> np.ndarray | None:
+def hand_world_rotation_from_pose(pose_unity: np.ndarray, side: str) -> fr.Quat | None:
     """Fallback from the pose's wrist, pinky, index and thumb points (33 points, Unity axes),
-    read as the wrist and the knuckles of those fingers; or None. On plain floats, like
-    ``hand_world_rotation``: a lost hand takes this path every frame."""
+    read as the wrist and the knuckles of those fingers, as (x, y, z, w) floats; or None. On
+    plain floats, like ``hand_world_rotation``: a lost hand takes this path every frame, and
+    its one reader, the body's limb solver, takes the floats as they are."""
     pose = np.asarray(pose_unity, dtype=float)
     if pose.ndim != 2 or pose.shape[0] < 33 or pose.shape[1] < 3:
         return None
@@ -158,8 +159,7 @@ def hand_world_rotation_from_pose(pose_unity: np.ndarray, side: str) -> np.ndarr
         return None
     if fr.length(fr.cross(fr.unit(fingers), fr.unit(across))) < _MIN_SINE:  # type: ignore[arg-type]
         return None
-    rotation = fr.frame_rotation(fingers, across, *_REST_POSE_DIRECTIONS[side], 0, 2)
-    return None if rotation is None else np.array(rotation)
+    return fr.frame_rotation(fingers, across, *_REST_POSE_DIRECTIONS[side], 0, 2)
 
 
 def pose_hand_points_at_rest(side: str) -> dict[str, np.ndarray]:

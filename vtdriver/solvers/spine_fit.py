@@ -107,7 +107,7 @@ def _segment_trig(half: float) -> tuple[tuple[float, float, float], ...]:
     return (a1, math.cos(a1), math.sin(a1)), (a2, math.cos(a2), math.sin(a2)), (a3, math.cos(a3), math.sin(a3))
 
 
-def _chain_of(turn: tuple[float, ...], trig: tuple[float, ...]) -> fr.Vec:
+def _chain_of(turn: tuple[float, ...], trig: tuple[tuple[float, float, float], ...]) -> fr.Vec:
     """``_chain_vector`` from the rotation's ``_axis_half_angle`` and ``_segment_trig``, which
     the upper-body fit computes once per evaluation for the chain and its derivatives.
     Written out (the fit evaluates it a dozen times a frame): the sums run in segment order."""
