@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_vmc_encoding  # noqa: E402
@@ -117,20 +119,28 @@ def clip_rows(table: Table, sink: UdpSink, quick: bool) -> None:
 
     table.section(f"tracker-bound throughput, every frame of {CLIP} ({len(images)} frames, {images[0].shape[1]}x"
                   f"{images[0].shape[0]}), tracking only")
-    rounds = 1 if quick else 3
+    # Machine speed drifts by up to a fifth from one minute to the next here (a frame of one
+    # instance took 55-70 core-ms within four minutes), so each round runs one instance and then
+    # two back to back, and the verdict is the median of the rounds' own ratios: comparing the
+    # best round of each would pit one minute against another.
+    rounds = 1 if quick else 5
     single, multi = [], []
     single_lm = parallel_lm = None
-    for _ in range(rounds):  # alternated, so a change in machine load hits both alike
+    for _ in range(rounds):
         f, cores, single_lm = scenarios.tracker_throughput(images, fps, 1)
         single.append((f, cores))
         f, cores, parallel_lm = scenarios.tracker_throughput(images, fps, parallel)
         multi.append((f, cores))
+    ratios = [b[0] / a[0] for a, b in zip(single, multi)]
+    ratio = float(np.median(ratios))
     (s, s_cores), (p, p_cores) = max(single), max(multi)
-    table.add("1 Holistic instance", f"{s:.1f} frames/s ({1000 / s:.0f} ms/frame), {s_cores:.2f} cores busy")
-    table.add(f"{parallel} instances, in order", f"{p:.1f} frames/s, {p_cores:.2f} cores busy")
-    table.add("rounds, frames/s single | parallel",
-              ", ".join(f"{a[0]:.1f} | {b[0]:.1f}" for a, b in zip(single, multi)))
-    table.add("parallel / single", f"{p / s:.2f}x", f">= {TARGET_PARALLEL_RATIO}x", p / s >= TARGET_PARALLEL_RATIO)
+    table.add("1 Holistic instance, best round", f"{s:.1f} frames/s ({1000 / s:.0f} ms/frame), {s_cores:.2f} cores busy")
+    table.add(f"{parallel} instances, in order, best round", f"{p:.1f} frames/s, {p_cores:.2f} cores busy")
+    table.add("rounds, frames/s single | parallel (ratio)",
+              ", ".join(f"{a[0]:.1f} | {b[0]:.1f} ({r:.2f}x)" for a, b, r in zip(single, multi, ratios)))
+    table.add("parallel / single, best round against best round", f"{p / s:.2f}x")
+    table.add("parallel / single, median of the rounds' ratios", f"{ratio:.2f}x", f">= {TARGET_PARALLEL_RATIO}x",
+              ratio >= TARGET_PARALLEL_RATIO)
     for part in scenarios.PARTS:
         a, b = scenarios.continuity(single_lm)[part], scenarios.continuity(parallel_lm)[part]
         table.add(f"  {part} found: single / parallel", f"{100 * a:.1f}% / {100 * b:.1f}%")
@@ -157,7 +167,8 @@ def clip_rows(table: Table, sink: UdpSink, quick: bool) -> None:
                   f"dropped, end-to-end p50 {result['e2e_p50']:.0f} / p95 {result['e2e_p95']:.0f} ms; found: {found}")
     table.add("output fps parallel / single", f"{live[parallel]['fps'] / live[1]['fps']:.2f}x")
 
-    frames = 40 if quick else 80
+    # A p95 over 80 frames is the 4th-largest value, which moved by 2.5 ms between runs here.
+    frames = 40 if quick else 300
     table.section(f"latency when the camera is not the bottleneck: {CLIP} paced at 10 fps, {frames} frames")
     result = scenarios.paced_latency(images, fps, tracker_count(0), 10.0, frames, sink.target)
     table.add("tracker (convert + Holistic) p95", f"{result['tracker_p95']:.1f} ms")
