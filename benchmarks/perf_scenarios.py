@@ -17,6 +17,8 @@ from vtdriver.frame import Landmarks
 from vtdriver.outputs.dispatch import OutputSet
 from vtdriver.pipeline import AvatarPipeline
 from vtdriver.runner import RunBounds, Runner
+from vtdriver.smoothing import SmoothingSettings
+from vtdriver.solvers.body import BodySettings
 from vtdriver.sources import SourceSettings
 from vtdriver.sources.camera import CameraSource
 from vtdriver.tracked_stream import TrackedStream
@@ -120,6 +122,25 @@ def jitter_px(landmarks: list[Landmarks | None], part: str) -> float:
         a, b, c = (array[keep, :2] * scale for array in arrays)
         values.append(np.linalg.norm(b - (a + c) / 2.0, axis=1).mean())
     return float(np.median(values)) if values else float("nan")
+
+
+def avatar_jitter(single: list[Landmarks | None], parallel: list[Landmarks | None], fps: float) -> dict:
+    """What a viewer sees of the parallel trackers' extra landmark jitter: per bone of
+    body_jitter.BONES, the mean angular speed (deg/s) of the solved bone after vtdriver's default
+    smoothing, single against parallel tracking of the same frames, over the frames where the
+    single tracker's raw bone is still (body_jitter.still_mask)."""
+    import body_jitter  # noqa: PLC0415 - only run_all needs it
+
+    both = [(a, b) for a, b in zip(single, parallel) if a is not None and b is not None]
+    single, parallel = [a for a, _ in both], [b for _, b in both]
+    body = BodySettings()
+    raw = body_jitter.solve_stream(single, None, body)
+    smoothed = [body_jitter.solve_stream(stream, SmoothingSettings(), body) for stream in (single, parallel)]
+    out = {}
+    for bone in body_jitter.BONES:
+        still = body_jitter.still_mask(raw, bone, fps)
+        out[bone] = tuple(float(body_jitter.angular_speed(results, bone, fps)[still].mean()) for results in smoothed)
+    return out
 
 
 def _runner(source, pool, target: str, **kwargs) -> tuple[Runner, OutputSet]:

@@ -147,6 +147,8 @@ def clip_rows(table: Table, sink: UdpSink, quick: bool) -> None:
     for part in ("pose", "face"):
         a, b = scenarios.jitter_px(single_lm, part), scenarios.jitter_px(parallel_lm, part)
         table.add(f"  {part} jitter px: single / parallel", f"{a:.2f} / {b:.2f} ({b / a:.2f}x)")
+    for bone, (a, b) in scenarios.avatar_jitter(single_lm, parallel_lm, fps).items():
+        table.add(f"  {bone} after smoothing, deg/s: single / parallel", f"{a:.1f} / {b:.1f} ({b / a:.2f}x)")
 
     tracked = [lm for lm in single_lm if lm is not None]
     count = 1500 if quick else 6000
