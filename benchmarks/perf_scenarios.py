@@ -129,7 +129,7 @@ def avatar_jitter(single: list[Landmarks | None], parallel: list[Landmarks | Non
     body_jitter.BONES, the mean angular speed (deg/s) of the solved bone after vtdriver's default
     smoothing, single against parallel tracking of the same frames, over the frames where the
     single tracker's raw bone is still (body_jitter.still_mask)."""
-    import body_jitter  # noqa: PLC0415 - only run_all needs it
+    import body_jitter  # imported here: it puts the repository on sys.path for the tests package
 
     both = [(a, b) for a, b in zip(single, parallel) if a is not None and b is not None]
     single, parallel = [a for a, _ in both], [b for _, b in both]
