@@ -88,7 +88,7 @@ def solve_limb(
     the joint's bending plane, or from the end bone's (else the parent's) flexion direction
     when straight. ``upper_rest_frame``: the upper bone's ``limb_rest_frame``, when the caller
     keeps it."""
-    r, m, e, flexion_rest_v, parent, end_q = root, middle, end, flexion_rest, parent_world, end_world
+    r, m, e = root, middle, end  # short names for the coordinate arithmetic below
     upper_vec = (m[0] - r[0], m[1] - r[1], m[2] - r[2])
     lower_vec = (e[0] - m[0], e[1] - m[1], e[2] - m[2])
     # _is_direction and fr.unit written out on lengths computed once: a direction is at least
@@ -114,8 +114,8 @@ def solve_limb(
         inv = 1.0 / bend_length
         flexion = (b0 * inv, b1 * inv, b2 * inv)
     else:
-        flexion = _blended_flexion((u0, u1, u2), (b0, b1, b2), bend_length, trust, rest_upper, flexion_rest_v, parent, end_q)
-    rest = upper_rest_frame or limb_rest_frame(lower_name, flexion_rest_v)
+        flexion = _blended_flexion((u0, u1, u2), (b0, b1, b2), bend_length, trust, rest_upper, flexion_rest, parent_world, end_world)
+    rest = upper_rest_frame or limb_rest_frame(lower_name, flexion_rest)
     # bone_frames.frame_rotation_of(u, flexion, rest) written out (u is already unit): the
     # current basis (u, normal, flexion made perpendicular to u) times the rest basis.
     f0, f1, f2 = flexion
@@ -151,11 +151,11 @@ def solve_limb(
         inv = 1.0 / math.sqrt(x * x + y * y + z * z + w * w)
         arc = (x * inv, y * inv, z * inv, w * inv)
     lower_world = fr.multiply(arc, upper_world)
-    if end_q is None:
+    if end_world is None:
         return LimbSolution(upper_world, lower_world, None, None)
     # fr.twist_then_swing(conjugate(lower_world) * end, rest_lower) written out: the twist's
     # inverse is the unit relative rotation's inverse projected onto the axis.
-    qx, qy, qz, qw = fr.relative(lower_world, end_q)
+    qx, qy, qz, qw = fr.relative(lower_world, end_world)
     size = math.sqrt(qx * qx + qy * qy + qz * qz + qw * qw)
     x, y, z = rest_lower
     if 1e-9 <= size < math.inf:
